@@ -1,0 +1,47 @@
+"""pgmsim: probabilistic graphical models, declared once, then simulated,
+written out, drawn and fitted.
+
+One graph, four uses: :meth:`Model.simulate`, :meth:`Model.factorization`,
+:meth:`Model.render` and :meth:`Model.posterior` with :func:`sample`.
+"""
+
+from .distributions import (
+    Beta,
+    Distribution,
+    Exponential,
+    Gamma,
+    HalfNormal,
+    LogNormal,
+    LogUniform,
+    Normal,
+    Poisson,
+    Uniform,
+)
+from .model import Model, ModelError
+from .nodes import NodeKind
+from .posterior import MapResult, NonFiniteError, Posterior
+from .results import SamplingResult
+from .sampling import sample
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Model",
+    "ModelError",
+    "NodeKind",
+    "Posterior",
+    "MapResult",
+    "NonFiniteError",
+    "SamplingResult",
+    "sample",
+    "Distribution",
+    "Uniform",
+    "LogUniform",
+    "Normal",
+    "LogNormal",
+    "HalfNormal",
+    "Exponential",
+    "Gamma",
+    "Beta",
+    "Poisson",
+]

@@ -1,0 +1,179 @@
+"""The joint-PDF factorization of a model, in LaTeX and plain text.
+
+One factor per stochastic node (parameter or data). Deterministic nodes are
+folded into their stochastic children: a factor is conditioned on the
+stochastic ancestors reached through deterministic nodes. Fixed inputs are
+conditioned on throughout and do not appear. Factors of nodes on a plate are
+gathered under one product over the plate's index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .nodes import NodeKind, indexed
+
+__all__ = ["Factor", "Factorization", "factorization"]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One factor ``p(node | given)``.
+
+    Attributes
+    ----------
+    node : str
+    given : tuple of str
+        Stochastic parents after folding deterministic nodes.
+    plate : str or None
+    """
+
+    node: str
+    given: tuple
+    plate: str | None
+
+
+@dataclass
+class Factorization:
+    """The factorization of a model's joint density.
+
+    ``str()`` gives plain text; :attr:`latex` (and ``_repr_latex_`` in a
+    notebook) gives LaTeX.
+
+    Attributes
+    ----------
+    factors : list of Factor
+    latex : str
+        LaTeX, without math delimiters.
+    text : str
+        Plain text.
+    """
+
+    factors: list
+    latex: str
+    text: str
+    lines: list = field(default_factory=list)
+
+    def __str__(self):
+        return self.text
+
+    def _repr_latex_(self):
+        return f"$$\n{self.latex}\n$$"
+
+
+def _stochastic_parents(model, name):
+    """Stochastic ancestors of ``name`` reached through deterministic nodes."""
+    found, stack, seen = [], list(model.node(name).parents), set()
+    while stack:
+        parent = stack.pop(0)
+        if parent in seen:
+            continue
+        seen.add(parent)
+        kind = model.node(parent).kind
+        if kind.stochastic:
+            found.append(parent)
+        elif kind is NodeKind.DETERMINISTIC:
+            stack.extend(model.node(parent).parents)
+    order = {n: i for i, n in enumerate(model.order)}
+    return tuple(sorted(found, key=order.get))
+
+
+def _latex_label(model, name):
+    node = model.node(name)
+    index = "".join(model.plates[p].index for p in reversed(model.plate_chain(node.plate)))
+    return indexed(node.label, index)
+
+
+def _text_label(model, name):
+    node = model.node(name)
+    index = "".join(model.plates[p].index for p in reversed(model.plate_chain(node.plate)))
+    return f"{name}_{index}" if index else name
+
+
+def _write(model, factors, label, comma, bar, prod, bracket):
+    """The factors as strings, those on one plate gathered under a product."""
+    def one(f):
+        if not f.given:
+            return f"p({label(model, f.node)})"
+        return f"p({label(model, f.node)}{bar}{comma.join(label(model, g) for g in f.given)})"
+
+    parts, i = [], 0
+    while i < len(factors):
+        plate = factors[i].plate
+        group = [f for f in factors[i:]]
+        end = next((j for j, f in enumerate(group) if f.plate != plate), len(group))
+        body = [one(f) for f in group[:end]]
+        if plate is None:
+            parts.extend(body)
+        else:
+            index = "".join(model.plates[p].index for p in reversed(model.plate_chain(plate)))
+            parts.append(prod(index, bracket(body) if len(body) > 1 else body[0]))
+        i += end
+    return parts
+
+
+def factorization(model, verbose=False):
+    r"""Write the joint density of a model as a product of factors.
+
+    Parameters
+    ----------
+    model : Model
+    verbose : bool
+        Also list each stochastic node's distribution
+        (``x_0 \sim \mathcal{U}(0, 40)``).
+
+    Returns
+    -------
+    Factorization
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("counts")
+    >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+    >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+    >>> m.factorization().latex
+    'p(\\lambda,\\{N_k\\}) = p(\\lambda)\\,\\prod_k p(N_k\\mid\\lambda)'
+    """
+    stochastic = [n for n in model.order if model.node(n).kind.stochastic]
+    # parameters first (they are the priors), then data; plates kept together
+    plate_rank = {None: 0, **{p: i + 1 for i, p in enumerate(model.plates)}}
+    kind_rank = {NodeKind.PARAMETER: 0, NodeKind.DATA: 1}
+    position = {n: i for i, n in enumerate(stochastic)}
+
+    def key(n):
+        node = model.node(n)
+        outer = plate_rank[model.plate_chain(node.plate)[-1]] if node.plate else 0
+        return (kind_rank[node.kind], outer, plate_rank[node.plate], position[n])
+
+    ordered = sorted(stochastic, key=key)
+    factors = [Factor(n, _stochastic_parents(model, n), model.node(n).plate) for n in ordered]
+
+    def latex_joint(n):
+        label = _latex_label(model, n)
+        return rf"\{{{label}\}}" if model.node(n).plate else label
+
+    def text_joint(n):
+        label = _text_label(model, n)
+        return f"{{{label}}}" if model.node(n).plate else label
+
+    latex_parts = _write(model, factors, _latex_label, ",", r"\mid ",
+                         lambda i, b: rf"\prod_{i} {b}",
+                         lambda b: r"\left[" + r"\,".join(b) + r"\right]")
+    text_parts = _write(model, factors, _text_label, ", ", " | ",
+                        lambda i, b: f"prod_{i} {b}", lambda b: "[" + " ".join(b) + "]")
+    latex = (f"p({','.join(latex_joint(n) for n in stochastic)}) = "
+             + r"\,".join(latex_parts))
+    text = f"p({', '.join(text_joint(n) for n in stochastic)}) = " + " ".join(text_parts)
+    lines = []
+    if verbose:
+        labels = {n: _latex_label(model, n) for n in model.graph}
+        latex_lines = [rf"{labels[n]} &\sim {model.node(n).distribution.latex(labels)}"
+                       for n in stochastic]
+        text_lines = [f"{_text_label(model, n)} ~ {model.node(n).distribution.text()}"
+                      for n in stochastic]
+        latex = r"\begin{aligned}" + "\n" + latex.replace(" = ", " &= ", 1) + r"\\" + "\n" \
+            + "\\\\\n".join(latex_lines) + "\n" + r"\end{aligned}"
+        text = text + "\n" + "\n".join("  " + t for t in text_lines)
+        lines = text_lines
+    return Factorization(factors=factors, latex=latex, text=text, lines=lines)

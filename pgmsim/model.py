@@ -1,0 +1,423 @@
+"""The model graph: node declaration, validation and topological order."""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+
+import networkx as nx
+import numpy as np
+
+from .distributions import Distribution
+from .nodes import Node, NodeKind, Plate, default_label
+
+__all__ = ["Model", "ModelError"]
+
+_INDEX_LETTERS = ("k", "j", "i", "l", "m", "n", "p", "q")
+
+
+class ModelError(ValueError):
+    """A mistake in the declaration of a model; the message names the node."""
+
+
+class Model:
+    """A probabilistic graphical model: one graph, four uses.
+
+    Declare nodes with :meth:`param`, :meth:`fixed`, :meth:`deterministic` and
+    :meth:`data`; then :meth:`simulate` mock data, write the joint density with
+    :meth:`factorization`, draw the PGM with :meth:`render` and fit with
+    :meth:`posterior`.
+
+    Parameters
+    ----------
+    name : str
+        Name of the model, used in titles and file metadata.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("counts")
+    >>> m.param("lam", pg.Gamma(2.0, 1.0))
+    'lam'
+    >>> m.data("N", pg.Poisson("lam"), plate="obs")
+    'N'
+    >>> print(m.factorization())
+    p(lam, {N_k}) = p(lam) prod_k p(N_k | lam)
+    """
+
+    def __init__(self, name="model"):
+        self.name = name
+        self.graph = nx.DiGraph()
+        self.plates = {}
+
+    # ------------------------------------------------------------------
+    # declaration
+    def plate(self, name, size=None, index=None, label=None, within=None):
+        """Declare a plate (a named index set).
+
+        Declaring a plate is optional: using a plate name in a node declaration
+        creates it with default settings. Declare it to set its size, its LaTeX
+        index, its label or its enclosing plate.
+
+        Parameters
+        ----------
+        name : str
+            Plate name, e.g. ``"sources"``.
+        size : int, optional
+            Number of elements; otherwise taken from the inputs or data.
+        index : str, optional
+            LaTeX index; by default ``k``, then ``j``, ``i``, ... in order of
+            declaration.
+        label : str, optional
+            Text drawn on the plate; by default the name and the index range.
+        within : str, optional
+            Name of an enclosing plate (nested plates).
+
+        Returns
+        -------
+        Plate
+
+        Raises
+        ------
+        ModelError
+            If the plate exists already, ``within`` names no plate, or ``size``
+            is not a positive integer.
+        """
+        if name in self.plates:
+            raise ModelError(f"plate {name!r} is already declared")
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ModelError(f"plate name must be an identifier, got {name!r}")
+        if size is not None:
+            if isinstance(size, bool) or int(size) != size or size < 1:
+                raise ModelError(
+                    f"plate {name!r}: size must be a positive integer, got {size!r}"
+                )
+            size = int(size)
+        if within is not None and within not in self.plates:
+            raise ModelError(
+                f"plate {name!r}: enclosing plate {within!r} is not declared; "
+                f"known plates: {sorted(self.plates) or 'none'}"
+            )
+        if index is None:
+            used = {p.index for p in self.plates.values()}
+            index = next(i for i in _INDEX_LETTERS if i not in used)
+        if label is None:
+            label = f"{name} ${index}$"
+        plate = Plate(name=name, index=index, size=size, within=within, label=label)
+        self.plates[name] = plate
+        return plate
+
+    def param(self, name, prior, plate=None, label=None):
+        """Declare a parameter with its prior.
+
+        Parameters
+        ----------
+        name : str
+            Node name.
+        prior : Distribution
+            A continuous distribution; its arguments may name other nodes
+            (hierarchical priors).
+        plate : str, optional
+            Plate on which the parameter is a vector (e.g. per-source fluxes).
+        label : str, optional
+            LaTeX label; guessed from the name by default.
+
+        Returns
+        -------
+        str
+            The node name.
+
+        Raises
+        ------
+        ModelError
+            Duplicate name, unknown parent, missing or discrete prior, plate
+            mismatch.
+        """
+        if prior is None:
+            raise ModelError(f"parameter {name!r} needs a prior distribution")
+        self._check_distribution(name, prior, "prior")
+        if prior.discrete:
+            raise ModelError(
+                f"parameter {name!r}: the prior {prior.text()} is discrete; "
+                "parameters are sampled with emcee and must be continuous"
+            )
+        return self._add(
+            Node(name, NodeKind.PARAMETER, self._label(name, label), plate,
+                 distribution=prior, parents=prior.parents)
+        )
+
+    def fixed(self, name, plate=None, label=None):
+        """Declare a fixed input, supplied at simulate/fit time.
+
+        Examples are exposure maps, pixel coordinates and PSF kernels; the
+        factorization conditions on them.
+
+        Parameters
+        ----------
+        name : str
+        plate : str, optional
+        label : str, optional
+
+        Returns
+        -------
+        str
+            The node name.
+        """
+        return self._add(Node(name, NodeKind.FIXED, self._label(name, label), plate))
+
+    def deterministic(self, name=None, func=None, plate=None, label=None):
+        """Declare a deterministic node, a function of its parents.
+
+        The parents are the function's argument names. The function is written
+        in plain numpy for one point; it is then also called with a batch of
+        walkers, each scalar parameter of shape ``(nwalkers, 1)`` against plate
+        vectors of shape ``(K,)``.
+
+        Use it directly, ``m.deterministic("mu", f, plate="pixels")``, or as a
+        decorator, ``@m.deterministic(plate="pixels")``.
+
+        Parameters
+        ----------
+        name : str, optional
+            Node name; the function's name by default.
+        func : callable, optional
+            The function; omit it to use the decorator form.
+        plate : str, optional
+        label : str, optional
+
+        Returns
+        -------
+        str or callable
+            The node name, or a decorator that returns the function unchanged.
+        """
+        if callable(name) and func is None:
+            name, func = None, name
+        if func is None:
+            def decorator(f):
+                self.deterministic(name or f.__name__, f, plate=plate, label=label)
+                return f
+            return decorator
+        name = name or func.__name__
+        parents = self._function_parents(name, func)
+        return self._add(
+            Node(name, NodeKind.DETERMINISTIC, self._label(name, label), plate,
+                 func=func, parents=parents)
+        )
+
+    def data(self, name, distribution, plate=None, label=None):
+        """Declare a data node with its sampling distribution.
+
+        Parameters
+        ----------
+        name : str
+        distribution : Distribution
+            E.g. ``pg.Poisson("mu")`` for photon counts.
+        plate : str, optional
+        label : str, optional
+
+        Returns
+        -------
+        str
+            The node name.
+        """
+        if distribution is None:
+            raise ModelError(f"data node {name!r} needs a sampling distribution")
+        self._check_distribution(name, distribution, "sampling distribution")
+        return self._add(
+            Node(name, NodeKind.DATA, self._label(name, label), plate,
+                 distribution=distribution, parents=distribution.parents)
+        )
+
+    # ------------------------------------------------------------------
+    # queries
+    @property
+    def nodes(self):
+        """Dict of node name to :class:`~pgmsim.nodes.Node`, in declaration order."""
+        return {n: self.graph.nodes[n]["node"] for n in self.graph.nodes}
+
+    def node(self, name):
+        """The :class:`~pgmsim.nodes.Node` called ``name``."""
+        if name not in self.graph:
+            raise KeyError(f"no node {name!r}; known nodes: {', '.join(self.graph)}")
+        return self.graph.nodes[name]["node"]
+
+    def names(self, kind):
+        """Names of the nodes of one kind, in topological order."""
+        kind = NodeKind(kind)
+        return [n for n in self.order if self.node(n).kind is kind]
+
+    @property
+    def order(self):
+        """Node names in a topological order (stable: declaration order breaks ties)."""
+        position = {n: i for i, n in enumerate(self.graph.nodes)}
+        return list(nx.lexicographical_topological_sort(self.graph, key=position.get))
+
+    def plate_chain(self, plate):
+        """The plate and its enclosing plates, innermost first."""
+        chain = []
+        while plate is not None:
+            chain.append(plate)
+            plate = self.plates[plate].within
+        return chain
+
+    def plate_sizes(self, values):
+        """Size of each plate, from declarations and from the given values.
+
+        Parameters
+        ----------
+        values : dict
+            Node values (inputs, data, parameters) keyed by name.
+
+        Returns
+        -------
+        dict
+            Plate name to size; plates whose size is unknown are absent.
+
+        Raises
+        ------
+        ValueError
+            If two nodes disagree on the length of a plate, or a value on a
+            plate is not a vector.
+        """
+        sizes = {p.name: p.size for p in self.plates.values() if p.size is not None}
+        source = {p: "its declaration" for p in sizes}
+        for name, value in values.items():
+            node = self.graph.nodes[name]["node"] if name in self.graph else None
+            if node is None or node.plate is None:
+                continue
+            shape = np.shape(value)
+            if len(shape) != 1:
+                raise ValueError(
+                    f"node {name!r} lives on plate {node.plate!r} and must be a "
+                    f"1-D vector along it, got an array of shape {shape}"
+                )
+            if node.plate in sizes and sizes[node.plate] != shape[0]:
+                raise ValueError(
+                    f"node {name!r} has length {shape[0]} but plate {node.plate!r} "
+                    f"has size {sizes[node.plate]} (from {source[node.plate]})"
+                )
+            sizes[node.plate] = shape[0]
+            source.setdefault(node.plate, f"node {name!r}")
+        return sizes
+
+    # ------------------------------------------------------------------
+    # the four uses
+    def simulate(self, inputs=None, params=None, seed=None):
+        """Draw every node by ancestral sampling (mock data).
+
+        See :func:`pgmsim.simulate.simulate`.
+        """
+        from .simulate import simulate
+
+        return simulate(self, inputs=inputs, params=params, seed=seed)
+
+    def factorization(self, verbose=False):
+        """The joint density written as a product of factors.
+
+        See :func:`pgmsim.factorize.factorization`.
+        """
+        from .factorize import factorization
+
+        return factorization(self, verbose=verbose)
+
+    def render(self, observed=True, **options):
+        """Draw the PGM with daft, laid out automatically.
+
+        See :func:`pgmsim.render.render`.
+        """
+        from .render import render
+
+        return render(self, observed=observed, **options)
+
+    def posterior(self, data, inputs=None):
+        """The posterior density given observed data and fixed inputs.
+
+        See :class:`pgmsim.posterior.Posterior`.
+        """
+        from .posterior import Posterior
+
+        return Posterior(self, data=data, inputs=inputs)
+
+    def __repr__(self):
+        kinds = {k: len(self.names(k)) for k in NodeKind}
+        counts = ", ".join(f"{v} {k.value}" for k, v in kinds.items() if v)
+        return f"<Model {self.name!r}: {counts}>"
+
+    # ------------------------------------------------------------------
+    # internals
+    def _label(self, name, label):
+        if label is not None and not isinstance(label, str):
+            raise ModelError(f"node {name!r}: label must be a string, got {label!r}")
+        return label if label is not None else default_label(name)
+
+    def _check_distribution(self, name, dist, what):
+        if not isinstance(dist, Distribution):
+            raise ModelError(
+                f"node {name!r}: the {what} must be a pgmsim distribution such as "
+                f"pg.Uniform(0, 1), got {type(dist).__name__} {dist!r}"
+            )
+
+    def _function_parents(self, name, func):
+        try:
+            signature = inspect.signature(func)
+        except (TypeError, ValueError) as err:
+            raise ModelError(f"deterministic node {name!r}: cannot read the "
+                             "signature of its function") from err
+        parents = []
+        for p in signature.parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise ModelError(
+                    f"deterministic node {name!r}: *args/**kwargs are not allowed; "
+                    "name each parent node as an argument"
+                )
+            if p.default is p.empty or p.name in self.graph:
+                parents.append(p.name)
+        return tuple(parents)
+
+    def _add(self, node):
+        name = node.name
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ModelError(f"node name must be a Python identifier, got {name!r}")
+        if name in self.graph:
+            old = self.node(name)
+            raise ModelError(
+                f"duplicate node name {name!r}: already declared as a "
+                f"{old.kind.value} node"
+            )
+        if name in node.parents:
+            raise ModelError(f"node {name!r} depends on itself: a cycle {name} -> {name}")
+        missing = [p for p in node.parents if p not in self.graph]
+        if missing:
+            known = ", ".join(self.graph) or "none yet"
+            raise ModelError(
+                f"node {name!r} refers to unknown node(s) {', '.join(map(repr, missing))}; "
+                f"known nodes: {known} (declare parents before their children)"
+            )
+        if node.plate is not None and node.plate not in self.plates:
+            self.plate(node.plate)
+        self._check_plates(node)
+        self.graph.add_node(name, node=node)
+        self.graph.add_edges_from((p, name) for p in node.parents)
+        if not nx.is_directed_acyclic_graph(self.graph):
+            cycle = nx.find_cycle(self.graph, name)
+            self.graph.remove_node(name)
+            path = " -> ".join(itertools.chain((e[0] for e in cycle), [cycle[0][0]]))
+            raise ModelError(f"node {name!r} closes a cycle: {path}")
+        return name
+
+    def _check_plates(self, node):
+        """Stochastic nodes broadcast their arguments: each must live on the
+        node's plate, an enclosing plate, or no plate."""
+        if not node.kind.stochastic:
+            return
+        allowed = set(self.plate_chain(node.plate))
+        for parent in node.parents:
+            plate = self.node(parent).plate
+            if plate is not None and plate not in allowed:
+                where = f"plate {node.plate!r}" if node.plate else "no plate"
+                raise ModelError(
+                    f"node {node.name!r} on {where} cannot take {parent!r} (on plate "
+                    f"{plate!r}) as a distribution argument: the shapes do not "
+                    f"broadcast; put {node.name!r} on plate {plate!r} or reduce "
+                    f"{parent!r} in a deterministic node"
+                )

@@ -1,0 +1,210 @@
+"""Samples, summaries (astropy Table), corner plots and diagnostics."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from astropy.table import Table
+from emcee.autocorr import AutocorrError, integrated_time
+
+__all__ = ["SamplingResult"]
+
+
+class SamplingResult:
+    """The output of :func:`pgmsim.sample`.
+
+    Parameters
+    ----------
+    chain : numpy.ndarray, shape (nsteps, nwalkers, ndim)
+    log_prob : numpy.ndarray, shape (nsteps, nwalkers)
+    acceptance_fraction : numpy.ndarray, shape (nwalkers,)
+    param_names : list of str
+    posterior : Posterior, optional
+        The density that was sampled (for labels and predictive draws).
+
+    Attributes
+    ----------
+    chain, log_prob, acceptance_fraction, param_names, posterior
+    """
+
+    def __init__(self, chain, log_prob, acceptance_fraction, param_names, posterior=None):
+        self.chain = np.asarray(chain)
+        self.log_prob = np.asarray(log_prob)
+        self.acceptance_fraction = np.asarray(acceptance_fraction)
+        self.param_names = list(param_names)
+        self.posterior = posterior
+
+    @classmethod
+    def from_sampler(cls, sampler, posterior):
+        """Collect the chain of an :class:`emcee.EnsembleSampler`."""
+        n = sampler.iteration
+        return cls(sampler.get_chain()[:n], sampler.get_log_prob()[:n],
+                   sampler.acceptance_fraction, posterior.param_names, posterior)
+
+    @property
+    def nsteps(self):
+        return self.chain.shape[0]
+
+    @property
+    def nwalkers(self):
+        return self.chain.shape[1]
+
+    @property
+    def ndim(self):
+        return self.chain.shape[2]
+
+    def _discard(self, discard):
+        if discard is None:
+            return self.nsteps // 4
+        if not 0 <= discard < self.nsteps:
+            raise ValueError(f"discard must be in [0, {self.nsteps}), got {discard}")
+        return int(discard)
+
+    def get_chain(self, discard=0, thin=1, flat=False):
+        """The chain as emcee returns it.
+
+        Parameters
+        ----------
+        discard : int
+            Steps dropped from the start (burn-in).
+        thin : int
+            Keep every ``thin``-th step.
+        flat : bool
+            Merge walkers: shape ``(nsamples, ndim)``.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        chain = self.chain[self._discard(discard)::thin]
+        return chain.reshape(-1, self.ndim) if flat else chain
+
+    def flat_samples(self, discard=None, thin=1):
+        """Posterior samples with walkers merged, shape ``(nsamples, ndim)``.
+
+        Parameters
+        ----------
+        discard : int, optional
+            Burn-in steps to drop; the first quarter of the chain by default.
+        thin : int
+            Keep every ``thin``-th step.
+        """
+        return self.get_chain(discard=self._discard(discard), thin=thin, flat=True)
+
+    @property
+    def autocorr_time(self):
+        """Integrated autocorrelation time of each parameter, in steps.
+
+        Computed on the chain after the default burn-in. A chain shorter than
+        50 autocorrelation times gives a warning and the (unreliable) estimate.
+        """
+        chain = self.get_chain(discard=None)
+        try:
+            return integrated_time(chain, quiet=False)
+        except AutocorrError as err:
+            warnings.warn(
+                f"the chain is too short for a reliable autocorrelation time "
+                f"({len(chain)} steps after burn-in; estimate {np.round(err.tau, 1)}); "
+                "run longer chains", RuntimeWarning, stacklevel=2)
+            return np.asarray(err.tau)
+
+    def ess(self, discard=None):
+        """Effective sample size of each parameter: samples / autocorrelation time."""
+        chain = self.get_chain(discard=discard)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tau = integrated_time(chain, quiet=True)
+        return chain.shape[0] * chain.shape[1] / np.maximum(tau, 1.0)
+
+    def summary(self, discard=None, thin=1):
+        """Per-parameter summary table.
+
+        Parameters
+        ----------
+        discard : int, optional
+            Burn-in; the first quarter of the chain by default.
+        thin : int
+
+        Returns
+        -------
+        astropy.table.Table
+            Columns ``name, median, lower, upper`` (16th and 84th percentiles),
+            ``mean, std, ess``. The burn-in used is in ``meta``.
+        """
+        discard = self._discard(discard)
+        samples = self.flat_samples(discard=discard, thin=thin)
+        q16, q50, q84 = np.percentile(samples, [16, 50, 84], axis=0)
+        table = Table(
+            [self.param_names, q50, q16, q84, samples.mean(axis=0),
+             samples.std(axis=0, ddof=1), self.ess(discard)],
+            names=["name", "median", "lower", "upper", "mean", "std", "ess"],
+        )
+        for col in table.columns.values()[1:]:
+            col.format = ".4g"
+        table.meta.update(discard=discard, thin=thin, nwalkers=self.nwalkers,
+                          nsteps=self.nsteps,
+                          mean_acceptance=float(np.mean(self.acceptance_fraction)))
+        return table
+
+    def labels(self):
+        """LaTeX labels of the parameters, for plots."""
+        if self.posterior is None:
+            return list(self.param_names)
+        model = self.posterior.model
+        out = []
+        for name in self.param_names:
+            base, _, index = name.partition("[")
+            label = model.node(base).label
+            out.append(f"${label}$" if not index else f"${label}[{index}$")
+        return out
+
+    def corner(self, truths=None, discard=None, thin=1, **options):
+        """Corner plot of the posterior samples.
+
+        Parameters
+        ----------
+        truths : dict or array_like, optional
+            True values to mark (a dict by parameter name, or packed).
+        discard : int, optional
+        thin : int
+        **options
+            Passed to :func:`corner.corner`.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        import corner
+
+        if isinstance(truths, dict):
+            truths = self.posterior.pack(truths)
+        options.setdefault("labels", self.labels())
+        options.setdefault("quantiles", [0.16, 0.5, 0.84])
+        options.setdefault("show_titles", True)
+        return corner.corner(self.flat_samples(discard=discard, thin=thin),
+                             truths=truths, **options)
+
+    def trace(self, discard=0):
+        """Trace plot: every walker's path for each parameter.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(self.ndim, 1, sharex=True,
+                                 figsize=(7, 1.6 * self.ndim + 0.6), squeeze=False)
+        chain = self.get_chain(discard=discard)
+        for ax, label, k in zip(axes[:, 0], self.labels(), range(self.ndim)):
+            ax.plot(chain[:, :, k], color="k", alpha=0.25, lw=0.5)
+            ax.set_ylabel(label)
+        axes[-1, 0].set_xlabel("step")
+        fig.tight_layout()
+        return fig
+
+    def __repr__(self):
+        return (f"<SamplingResult: {self.nsteps} steps x {self.nwalkers} walkers x "
+                f"{self.ndim} parameters, mean acceptance "
+                f"{np.mean(self.acceptance_fraction):.2f}>")

@@ -1,0 +1,150 @@
+"""Posterior sampling with emcee: initialisation, seeding, progress."""
+
+from __future__ import annotations
+
+import emcee
+import numpy as np
+
+from .results import SamplingResult
+
+__all__ = ["sample", "initial_walkers"]
+
+
+def initial_walkers(post, nwalkers, initial=None, seed=None, ball=1e-3):
+    """Starting positions of the walkers, all with finite log-posterior.
+
+    Parameters
+    ----------
+    post : Posterior
+    nwalkers : int
+    initial : None, "map", dict, MapResult or array_like, optional
+        ``None`` draws from the prior; ``"map"`` finds the MAP and starts in a
+        small ball around it; a dict or a vector of shape ``(ndim,)`` is the
+        centre of a small ball; an array ``(nwalkers, ndim)`` is used as is.
+    seed : int or numpy.random.Generator, optional
+    ball : float
+        Radius of the ball, relative to the prior width of each parameter.
+
+    Returns
+    -------
+    numpy.ndarray, shape (nwalkers, ndim)
+
+    Raises
+    ------
+    ValueError
+        If the given positions have zero posterior density, or have the
+        wrong shape.
+    """
+    rng = np.random.default_rng(seed)
+    if initial is None:
+        pool = post.sample_prior(rng, 4 * nwalkers)
+        ok = pool[np.isfinite(post.log_prob(pool))]
+        if len(ok) < nwalkers:
+            raise ValueError(
+                f"only {len(ok)} of {len(pool)} prior draws have a finite posterior "
+                "density; start from the MAP with initial='map'"
+            )
+        return ok[:nwalkers]
+    if isinstance(initial, str):
+        if initial != "map":
+            raise ValueError(f"initial must be None, 'map', a dict or an array, got {initial!r}")
+        initial = post.find_map(seed=rng)
+    if hasattr(initial, "theta"):
+        initial = initial.theta
+    centre = post.pack(initial) if isinstance(initial, dict) else np.asarray(initial, float)
+    if centre.shape == (nwalkers, post.ndim):
+        bad = ~np.isfinite(post.log_prob(centre))
+        if bad.any():
+            raise ValueError(
+                f"{bad.sum()} initial walker position(s) have zero posterior density, "
+                f"first {dict(zip(post.param_names, centre[bad][0]))}"
+            )
+        return centre
+    if centre.shape != (post.ndim,):
+        raise ValueError(
+            f"initial must have shape ({post.ndim},) or ({nwalkers}, {post.ndim}), "
+            f"got {centre.shape}"
+        )
+    if not np.isfinite(post.log_prob(centre)):
+        raise ValueError(
+            f"the initial point {dict(zip(post.param_names, centre))} has zero "
+            "posterior density"
+        )
+    draws = post.sample_prior(rng, 256)
+    width = np.subtract(*np.percentile(draws, [84, 16], axis=0))
+    width = np.where(width > 0, width, np.abs(centre) + 1e-8)
+    walkers = np.empty((nwalkers, post.ndim))
+    filled = 0
+    for _ in range(100):
+        trial = centre + ball * width * rng.standard_normal((nwalkers, post.ndim))
+        ok = trial[np.isfinite(post.log_prob(trial))]
+        take = min(len(ok), nwalkers - filled)
+        walkers[filled:filled + take] = ok[:take]
+        filled += take
+        if filled == nwalkers:
+            return walkers
+    raise ValueError("could not place the walkers around the initial point: the "
+                     "posterior density is zero almost everywhere near it")
+
+
+def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=True,
+           moves=None):
+    """Sample a posterior with emcee's ensemble sampler.
+
+    All walkers are evaluated in one call of :meth:`Posterior.log_prob`
+    (``vectorize=True``).
+
+    Parameters
+    ----------
+    post : Posterior
+    nwalkers : int
+        Number of walkers; at least twice the number of parameters.
+    nsteps : int
+        Number of steps.
+    seed : int or numpy.random.Generator, optional
+        The same seed gives the same chain.
+    initial : None, "map", dict, MapResult or array_like, optional
+        Where the walkers start; see :func:`initial_walkers`.
+    progress : bool
+        Show a progress bar (tqdm).
+    moves : emcee move(s), optional
+        Passed to :class:`emcee.EnsembleSampler`.
+
+    Returns
+    -------
+    SamplingResult
+
+    Raises
+    ------
+    ValueError
+        Too few walkers, or bad initial positions.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("counts")
+    >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+    >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+    >>> post = m.posterior(data={"N": [3, 5, 4]})
+    >>> res = pg.sample(post, nwalkers=8, nsteps=200, seed=1, progress=False)
+    >>> res.chain.shape
+    (200, 8, 1)
+    """
+    if nwalkers < 2 * post.ndim:
+        raise ValueError(
+            f"emcee needs at least 2 * ndim = {2 * post.ndim} walkers, got {nwalkers}"
+        )
+    if int(nsteps) != nsteps or nsteps < 1:
+        raise ValueError(f"nsteps must be a positive integer, got {nsteps!r}")
+    rng = np.random.default_rng(seed)
+    start = initial_walkers(post, nwalkers, initial=initial, seed=rng)
+    sampler = emcee.EnsembleSampler(nwalkers, post.ndim, post.log_prob,
+                                    vectorize=True, moves=moves)
+    # emcee draws from a legacy RandomState: seed it from our Generator
+    sampler.random_state = np.random.RandomState(rng.integers(2**32)).get_state()
+    try:
+        sampler.run_mcmc(start, int(nsteps), progress=progress)
+    except KeyboardInterrupt:
+        if sampler.iteration == 0:
+            raise
+    return SamplingResult.from_sampler(sampler, post)
