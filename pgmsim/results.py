@@ -11,6 +11,14 @@ from emcee.autocorr import AutocorrError, integrated_time
 __all__ = ["SamplingResult"]
 
 
+def _integrated_time(chain):
+    """emcee's autocorrelation time and whether the chain is long enough for it."""
+    try:
+        return integrated_time(chain, quiet=False), True
+    except AutocorrError as err:
+        return np.asarray(err.tau), False
+
+
 class SamplingResult:
     """The output of :func:`pgmsim.sample`.
 
@@ -100,21 +108,18 @@ class SamplingResult:
         50 autocorrelation times gives a warning and the (unreliable) estimate.
         """
         chain = self.get_chain(discard=None)
-        try:
-            return integrated_time(chain, quiet=False)
-        except AutocorrError as err:
+        tau, reliable = _integrated_time(chain)
+        if not reliable:
             warnings.warn(
                 f"the chain is too short for a reliable autocorrelation time "
-                f"({len(chain)} steps after burn-in; estimate {np.round(err.tau, 1)}); "
-                "run longer chains", RuntimeWarning, stacklevel=2)
-            return np.asarray(err.tau)
+                f"({len(chain)} steps after burn-in, fewer than 50 times the estimate "
+                f"{np.round(tau, 1)}); run longer chains", RuntimeWarning, stacklevel=2)
+        return tau
 
     def ess(self, discard=None):
         """Effective sample size of each parameter: samples / autocorrelation time."""
         chain = self.get_chain(discard=discard)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tau = integrated_time(chain, quiet=True)
+        tau, _ = _integrated_time(chain)
         return chain.shape[0] * chain.shape[1] / np.maximum(tau, 1.0)
 
     def summary(self, discard=None, thin=1):
@@ -140,8 +145,8 @@ class SamplingResult:
              samples.std(axis=0, ddof=1), self.ess(discard)],
             names=["name", "median", "lower", "upper", "mean", "std", "ess"],
         )
-        for col in table.columns.values()[1:]:
-            col.format = ".4g"
+        for col in table.colnames[1:]:
+            table[col].format = ".4g"
         table.meta.update(discard=discard, thin=thin, nwalkers=self.nwalkers,
                           nsteps=self.nsteps,
                           mean_acceptance=float(np.mean(self.acceptance_fraction)))

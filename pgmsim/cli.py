@@ -1,0 +1,211 @@
+"""The ``pgmsim`` command: the demo and the ready-made models."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pathlib
+import pkgutil
+import sys
+import time
+
+import numpy as np
+
+__all__ = ["main", "run_model", "MODELS"]
+
+def _model_names():
+    import pgmsim.models
+
+    return sorted(m.name for m in pkgutil.iter_modules(pgmsim.models.__path__)
+                  if not m.name.startswith("_"))
+
+
+#: ready-made models, by name (the modules of ``pgmsim.models``)
+MODELS = _model_names()
+
+
+def _load(name):
+    if name not in MODELS:
+        raise SystemExit(f"pgmsim: unknown model {name!r}; known models: {', '.join(MODELS)}")
+    return importlib.import_module(f"pgmsim.models.{name}")
+
+
+def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=print):
+    """Simulate a model's default mock, draw it, write it out and fit it.
+
+    Writes into ``out``: ``pgm.png``, ``factorization.tex``, ``mock.png``
+    (observed, simulated and difference images, for image models),
+    ``corner.png`` (truth marked) and ``summary.ecsv``.
+
+    Parameters
+    ----------
+    name : str
+        A ready-made model (see :data:`MODELS`).
+    out : str or pathlib.Path
+        Output folder, created if needed.
+    nsteps, nwalkers : int
+        Length and width of the emcee run.
+    seed : int
+        Seed of the mock and of the sampler.
+    progress : bool
+        Show a progress bar.
+    echo : callable
+        Where to print messages.
+
+    Returns
+    -------
+    SamplingResult
+    """
+    import pgmsim as pg
+    from .plots import image_comparison
+
+    module = _load(name)
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    model = module.build()
+    inputs = module.default_inputs(seed=seed)
+    truth = module.TRUTH
+
+    factorization = model.factorization(verbose=True)
+    echo(f"Model {model.name}: {module.DESCRIPTION}\n")
+    echo(str(factorization) + "\n")
+    (out / "factorization.tex").write_text(
+        "% joint density of the pgmsim model " + model.name + "\n"
+        "\\[\n" + factorization.latex + "\n\\]\n")
+    model.render().savefig(out / "pgm.png")
+
+    sim = model.simulate(inputs=inputs, params=truth, seed=seed)
+    data = {n: sim[n] for n in model.names("data")}
+    post = model.posterior(data=data, inputs=inputs)
+    started = time.perf_counter()
+    guess = module.initial_guess(inputs, data) if hasattr(module, "initial_guess") else None
+    found = post.find_map(initial=guess, seed=seed)
+    echo(f"MAP found in {time.perf_counter() - started:.1f} s: "
+         + ", ".join(f"{k}={np.round(v, 4)}" for k, v in found.params.items()))
+    result = pg.sample(post, nwalkers=nwalkers, nsteps=nsteps, seed=seed,
+                       initial=found, progress=progress)
+    summary = result.summary()
+    summary.write(out / "summary.ecsv", overwrite=True)
+    echo(f"\nPosterior summary ({result!r}):")
+    echo("\n".join(summary.pformat(max_width=-1)))
+    echo("\ntruth: " + ", ".join(f"{k}={v}" for k, v in truth.items()))
+
+    fig = result.corner(truths=truth)
+    fig.savefig(out / "corner.png", dpi=100)
+    if hasattr(module, "as_image"):
+        median = post.unpack(np.median(result.flat_samples(), axis=0))
+        replica = model.simulate(inputs=inputs, params=median, seed=seed + 1)
+        data_node = model.names("data")[0]
+        fig = image_comparison(module.as_image(sim[data_node], inputs),
+                               module.as_image(replica[data_node], inputs),
+                               titles=("observed (mock)", "simulated at posterior median",
+                                       "difference"))
+        fig.savefig(out / "mock.png", dpi=100)
+    echo(f"\nwrote {', '.join(sorted(p.name for p in out.iterdir()))} to {out}/")
+    return result
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="pgmsim",
+        description="Probabilistic graphical models for astronomy: one graph, four "
+                    "uses (simulate, factorization, PGM drawing, posterior sampling).")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add_run_options(p, nsteps):
+        p.add_argument("--out", default="demo_output", help="output folder (default: %(default)s)")
+        p.add_argument("--nsteps", type=int, default=nsteps,
+                       help="emcee steps (default: %(default)s)")
+        p.add_argument("--nwalkers", type=int, default=32, help="emcee walkers (default: %(default)s)")
+        p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+        p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    demo = commands.add_parser(
+        "demo", help="run the X-ray AGN demo on mock data",
+        description="Simulate a mock X-ray postage stamp of an AGN, print the "
+                    "factorization, draw the PGM, sample the posterior with emcee and "
+                    "write pgm.png, mock.png, corner.png, summary.ecsv and "
+                    "factorization.tex.")
+    add_run_options(demo, 5000)
+    commands.add_parser("list", help="list the ready-made models")
+    run = commands.add_parser("run", help="run a ready-made model on its default mock",
+                              description="Same outputs as the demo, for any model.")
+    run.add_argument("name", help="model name (see `pgmsim list`)")
+    add_run_options(run, 2000)
+    render = commands.add_parser("render", help="draw a model's PGM")
+    render.add_argument("name")
+    render.add_argument("-o", "--output", default="pgm.png",
+                        help="image file, PNG, PDF or SVG (default: %(default)s)")
+    render.add_argument("--forward", action="store_true",
+                        help="draw data as unobserved (the mock-data view)")
+    simulate = commands.add_parser("simulate", help="simulate a model's default mock")
+    simulate.add_argument("name")
+    simulate.add_argument("-o", "--output", default="mock.fits",
+                          help="FITS file with one table row per plate element "
+                               "(default: %(default)s)")
+    simulate.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def _simulate(args):
+    from astropy.table import Table
+
+    module = _load(args.name)
+    model = module.build()
+    sim = model.simulate(inputs=module.default_inputs(seed=args.seed),
+                         params=getattr(module, "TRUTH", None), seed=args.seed)
+    tables = {}
+    for name, value in sim.items():
+        plate = model.node(name).plate
+        tables.setdefault(plate, {})[name] = np.atleast_1d(value)
+    from astropy.io import fits
+
+    hdus = [fits.PrimaryHDU()]
+    scalars = tables.pop(None, {})
+    header = hdus[0].header
+    header["MODEL"] = model.name
+    header["SEED"] = args.seed
+    for name, value in scalars.items():
+        header[f"HIERARCH {name}"] = float(value[0])
+    for plate, columns in tables.items():
+        hdu = fits.table_to_hdu(Table(columns))
+        hdu.name = plate.upper()
+        hdus.append(hdu)
+    fits.HDUList(hdus).writeto(args.output, overwrite=True)
+    print(f"wrote {args.output}: " + ", ".join(f"{k}" for k in sim))
+
+
+def main(argv=None):
+    """Entry point of the ``pgmsim`` command."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "list":
+        for name in MODELS:
+            print(f"{name:22s} {_load(name).DESCRIPTION}")
+        return 0
+    if args.command in ("demo", "run"):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        name = "xray_agn" if args.command == "demo" else args.name
+        run_model(name, args.out, nsteps=args.nsteps, nwalkers=args.nwalkers,
+                  seed=args.seed, progress=not args.no_progress)
+        return 0
+    if args.command == "render":
+        import matplotlib
+
+        matplotlib.use("Agg")
+        _load(args.name).build().render(observed=not args.forward).savefig(args.output)
+        print(f"wrote {args.output}")
+        return 0
+    if args.command == "simulate":
+        _simulate(args)
+        return 0
+    return 1  # pragma: no cover
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
