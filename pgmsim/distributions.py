@@ -338,16 +338,18 @@ class Normal(Distribution):
         def total(mu, sigma):
             sigma = np.asarray(sigma)
             if sigma.ndim and sigma.shape[-1] > 1:
+                bad = np.any(sigma <= 0, axis=-1)
+                sigma = np.where(sigma <= 0, 1.0, sigma)  # NaN stays NaN
                 z = (x - mu) / sigma
                 out = -0.5 * np.sum(z * z, axis=-1) - np.sum(np.log(sigma), axis=-1)
                 out = out - 0.5 * n * _LOG_2PI
-                bad = np.any(sigma <= 0, axis=-1)
             else:
                 s = sigma[..., 0] if sigma.ndim else sigma
+                bad = s <= 0
+                s = np.where(bad, 1.0, s)
                 r = x - mu
                 out = -0.5 * np.sum(r * r, axis=-1) / s**2 - n * np.log(s)
                 out = out - 0.5 * n * _LOG_2PI
-                bad = s <= 0
             return np.where(bad, -np.inf, out)
 
         return total

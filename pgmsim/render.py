@@ -7,10 +7,12 @@ nodes as small dots, a labelled plate around every plate's nodes.
 
 from __future__ import annotations
 
+import re
+
 from .layout import DOT_RADIUS, NODE_RADIUS, layout
 from .nodes import NodeKind, indexed
 
-__all__ = ["render", "NODE_STYLES"]
+__all__ = ["render", "node_specs", "NODE_STYLES"]
 
 _GRID_UNIT = 2.0  # cm per layout unit
 _NODE_UNIT = 1.0  # cm per daft node scale
@@ -84,16 +86,53 @@ def render(model, observed=True, observed_style="inner", positions=None, dpi=150
     for plate, (x, y, w, h) in plan.plates.items():
         pgm.add_plate([x, y, w, h], label=model.plates[plate].label,
                       position="bottom left", label_offset=(4, 3))
-    for name, (x, y) in plan.positions.items():
-        node = model.node(name)
-        index = "".join(model.plates[p].index
-                        for p in reversed(model.plate_chain(node.plate)))
-        style = {k: list(v) if k == "offset" else v
-                 for k, v in NODE_STYLES[node.kind].items()}
-        if node.kind is NodeKind.DATA:
-            style["observed"] = observed
-        pgm.add_node(name, f"${indexed(node.label, index)}$", x, y, **style)
+    for name, spec in node_specs(model, plan, observed).items():
+        pgm.add_node(name, **spec)
     for parent, child in plan.edges:
         pgm.add_edge(parent, child)
     pgm.render()
     return pgm
+
+
+def _visible_length(latex):
+    """Rough width of a LaTeX label in characters; subscripts count less."""
+    text = re.sub(r"\\(mathrm|mathcal|mathbf|operatorname)", "", latex)
+    text = re.sub(r"\\[A-Za-z]+", "x", text)
+    main, _, sub = text.strip("$").partition("_")
+    return len(re.sub(r"[{}$]", "", main)) + 0.6 * len(re.sub(r"[{}$_]", "", sub))
+
+
+def node_specs(model, plan, observed=True):
+    """The arguments of ``daft.PGM.add_node`` for every node, as plain data.
+
+    Parameters
+    ----------
+    model : Model
+    plan : Layout
+        Positions from :func:`pgmsim.layout.layout`.
+    observed : bool
+        Whether data nodes are drawn as observed.
+
+    Returns
+    -------
+    dict
+        Node name to a dict with ``content``, ``x``, ``y``, ``scale`` and the
+        style flags (``fixed``, ``observed``).
+    """
+    specs = {}
+    for name, (x, y) in plan.positions.items():
+        node = model.node(name)
+        index = "".join(model.plates[p].index
+                        for p in reversed(model.plate_chain(node.plate)))
+        spec = {"content": f"${indexed(node.label, index)}$", "x": x, "y": y,
+                "fixed": False, "observed": False}
+        # daft edits a node's offset in place: give each node its own list
+        spec.update({k: list(v) if k == "offset" else v
+                     for k, v in NODE_STYLES[node.kind].items()})
+        if node.kind is NodeKind.DATA:
+            spec["observed"] = observed
+        if not spec["fixed"]:
+            # widen circles into ellipses for long labels such as m_{obs,j}
+            spec["aspect"] = min(1.6, max(1.0, _visible_length(spec["content"]) / 2.8))
+        specs[name] = spec
+    return specs

@@ -187,6 +187,7 @@ class SamplingResult:
         options.setdefault("labels", self.labels())
         options.setdefault("quantiles", [0.16, 0.5, 0.84])
         options.setdefault("show_titles", True)
+        options.setdefault("title_fmt", ".3g")
         return corner.corner(self.flat_samples(discard=discard, thin=thin),
                              truths=truths, **options)
 
