@@ -583,7 +583,7 @@ class Poisson(Distribution):
 
         def total(mu):
             mu = np.asarray(mu)
-            if mu.shape[-1] != x.shape[-1]:
+            if mu.ndim == 0 or mu.shape[-1] != x.shape[-1]:
                 mu = np.broadcast_to(mu, mu.shape[:-1] + x.shape)
             mu_nz = mu if dense else mu[..., nonzero]
             out = np.log(mu_nz) @ counts - np.sum(mu, axis=-1) - const

@@ -26,11 +26,20 @@ class Factor:
     given : tuple of str
         Stochastic parents after folding deterministic nodes.
     plate : str or None
+    joint : tuple of str
+        The other parameters of a joint prior, which share this factor:
+        ``p(x_0, y_0)`` has ``node="x0"`` and ``joint=("y0",)``.
     """
 
     node: str
     given: tuple
     plate: str | None
+    joint: tuple = ()
+
+    @property
+    def nodes(self):
+        """All the nodes of the factor: ``(node,) + joint``."""
+        return (self.node,) + tuple(self.joint)
 
 
 @dataclass
@@ -93,9 +102,10 @@ def _text_label(model, name):
 def _write(model, factors, label, comma, bar, prod, bracket):
     """The factors as strings, those on one plate gathered under a product."""
     def one(f):
+        lhs = comma.join(label(model, n) for n in f.nodes)
         if not f.given:
-            return f"p({label(model, f.node)})"
-        return f"p({label(model, f.node)}{bar}{comma.join(label(model, g) for g in f.given)})"
+            return f"p({lhs})"
+        return f"p({lhs}{bar}{comma.join(label(model, g) for g in f.given)})"
 
     parts, i = [], 0
     while i < len(factors):
@@ -133,7 +143,7 @@ def factorization(model, verbose=False):
     >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
     >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
     >>> m.factorization().latex
-    'p(\\lambda,\\{N_k\\}) = p(\\lambda)\\,\\prod_k p(N_k\\mid\\lambda)'
+    'p(\\lambda,\\{N_k\\}) = p(\\lambda)\\,\\prod_k p(N_k\\mid \\lambda)'
     """
     stochastic = [n for n in model.order if model.node(n).kind.stochastic]
     # parameters first (they are the priors), then data; plates kept together
@@ -147,7 +157,14 @@ def factorization(model, verbose=False):
         return (kind_rank[node.kind], outer, plate_rank[node.plate], position[n])
 
     ordered = sorted(stochastic, key=key)
-    factors = [Factor(n, _stochastic_parents(model, n), model.node(n).plate) for n in ordered]
+    factors = []
+    for n in ordered:
+        # the parameters of a joint prior share one factor, written at the first
+        group = model.prior_group(n) if model.node(n).kind is NodeKind.PARAMETER else (n,)
+        if n != group[0]:
+            continue
+        given = tuple(dict.fromkeys(g for m in group for g in _stochastic_parents(model, m)))
+        factors.append(Factor(n, given, model.node(n).plate, joint=group[1:]))
 
     def latex_joint(n):
         label = _latex_label(model, n)
@@ -168,10 +185,15 @@ def factorization(model, verbose=False):
     lines = []
     if verbose:
         labels = {n: _latex_label(model, n) for n in model.graph}
-        latex_lines = [rf"{labels[n]} &\sim {model.node(n).distribution.latex(labels)}"
-                       for n in stochastic]
-        text_lines = [f"{_text_label(model, n)} ~ {model.node(n).distribution.text()}"
-                      for n in stochastic]
+        latex_lines, text_lines = [], []
+        by_node = {f.node: f for f in factors}
+        for f in (by_node[n] for n in stochastic if n in by_node):
+            lhs = ", ".join(labels[n] for n in f.nodes)
+            lhs_text = ", ".join(_text_label(model, n) for n in f.nodes)
+            if f.joint:
+                lhs, lhs_text = f"({lhs})", f"({lhs_text})"
+            latex_lines.append(rf"{lhs} &\sim {model.node(f.node).distribution.latex(labels)}")
+            text_lines.append(f"{lhs_text} ~ {model.node(f.node).distribution.text()}")
         latex = r"\begin{aligned}" + "\n" + latex.replace(" = ", " &= ", 1) + r"\\" + "\n" \
             + "\\\\\n".join(latex_lines) + "\n" + r"\end{aligned}"
         text = text + "\n" + "\n".join("  " + t for t in text_lines)

@@ -98,7 +98,7 @@ class Posterior:
     >>> post = m.posterior(data={"N": [3, 5, 4]})
     >>> post.param_names, post.ndim
     (['lam'], 1)
-    >>> post.log_prob(np.array([[4.0], [-1.0]]))[1]
+    >>> float(post.log_prob(np.array([[4.0], [-1.0]]))[1])
     -inf
     """
 
@@ -223,8 +223,11 @@ class Posterior:
                     value = node.func(**{p: self._constants[p] for p in node.parents})
                     self._constants[name] = np.asarray(value, dtype=float)
             elif node.kind is NodeKind.PARAMETER:
-                dist = node.distribution
-                self._priors.append((name, dist._logpdf, dist.args))
+                # a joint prior gives one term, for all its parameters together
+                group = model.prior_group(name)
+                if name == group[0]:
+                    dist = node.distribution
+                    self._priors.append((group, dist._logpdf, dist.args))
             elif node.kind is NodeKind.DATA:
                 dist = node.distribution
                 loglike = dist.loglike(self.data[name])
@@ -242,9 +245,9 @@ class Posterior:
 
     def _prior_sum(self, values, batch):
         total = 0.0
-        for name, logpdf, args in self._priors:
+        for names, logpdf, args in self._priors:
             params = [values[a] if isinstance(a, str) else a for a in args]
-            lp = logpdf(values[name], *params)
+            lp = logpdf(*(values[n] for n in names), *params)
             total = total + (np.sum(lp, axis=-1) if batch else np.sum(lp))
         return total
 
@@ -437,6 +440,16 @@ class Posterior:
         theta = np.empty((n, self.ndim))
         for name, where, on_plate in self._params:
             dist = self.model.node(name).distribution
+            group = self.model.prior_group(name)
+            if len(group) > 1:
+                # a joint prior: draw all its parameters at once, at the first
+                if name == group[0]:
+                    joint = dist.sample(rng, size=n)
+                    columns = {p: w for p, w, _ in self._params}
+                    for k, member in enumerate(group):
+                        draws[member] = joint[:, k]
+                        theta[:, columns[member]] = joint[:, k]
+                continue
             args = []
             for arg in dist.args:
                 if not isinstance(arg, str):
@@ -455,6 +468,16 @@ class Posterior:
             draws[name] = dist.sample(rng, size=shape, params=args)
             theta[:, where] = draws[name]
         return theta
+
+    def grid(self, x, y, x_values, y_values, at=None, chunk=2048):
+        """Log-likelihood, log-prior and log-posterior maps on a grid of two
+        parameters, the others held fixed.
+
+        See :func:`pgmsim.grid.grid`.
+        """
+        from .grid import grid
+
+        return grid(self, x, y, x_values, y_values, at=at, chunk=chunk)
 
     def find_map(self, initial=None, n_starts=4, seed=None, maxiter=None):
         """Maximise the log-posterior with ``scipy.optimize``.

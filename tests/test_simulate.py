@@ -1,0 +1,80 @@
+"""Forward simulation: ancestral sampling, seeds, given parameters, input errors."""
+
+import numpy as np
+import pytest
+
+import pgmsim as pg
+from pgmsim.models import xray_agn
+
+
+@pytest.fixture(scope="module")
+def agn():
+    return xray_agn.build(), xray_agn.default_inputs()
+
+
+def test_same_seed_same_result_and_every_node_returned(agn):
+    m, inputs = agn
+    a = m.simulate(inputs=inputs, seed=7)
+    b = m.simulate(inputs=inputs, seed=7)
+    c = m.simulate(inputs=inputs, seed=8)
+    assert set(a) == set(m.graph)
+    for name in m.graph:
+        np.testing.assert_array_equal(a[name], b[name])
+    assert a["x0"] != c["x0"]
+    assert a["N"].shape == (1600,) and a["N"].dtype.kind == "i"
+
+
+def test_given_parameters_are_used_and_mu_is_the_formula(agn):
+    m, inputs = agn
+    truth = xray_agn.TRUTH
+    sim = m.simulate(inputs=inputs, params=truth, seed=1)
+    for k, v in truth.items():
+        assert sim[k] == v
+    r2 = (inputs["x"] - truth["x0"]) ** 2 + (inputs["y"] - truth["y0"]) ** 2
+    expected = inputs["ex"] * (truth["F"] * np.exp(-r2 / (2 * truth["sigma"] ** 2))
+                               / (2 * np.pi * truth["sigma"] ** 2) + truth["b"])
+    np.testing.assert_allclose(sim["mu"], expected, rtol=1e-12)
+
+
+def test_counts_follow_poisson_statistics(agn):
+    # total counts over many pixels: Poisson with mean sum(mu); 5-sigma tolerance
+    m, inputs = agn
+    sim = m.simulate(inputs=inputs, params=xray_agn.TRUTH, seed=3)
+    total, mean = sim["N"].sum(), sim["mu"].sum()
+    assert abs(total - mean) < 5 * np.sqrt(mean)
+
+
+def test_prior_draws_follow_the_prior(agn):
+    m, inputs = agn
+    x0 = np.array([m.simulate(inputs=inputs, seed=s)["x0"] for s in range(300)])
+    from scipy import stats
+    assert stats.kstest(x0, stats.uniform(0, 40).cdf).pvalue > 1e-3
+
+
+def test_hierarchical_plate_parameters_are_vectors():
+    m = pg.Model()
+    m.plate("sources", size=6, index="j")
+    m.param("mu_pop", pg.Normal(5.0, 1.0))
+    m.param("F", pg.Normal("mu_pop", 0.1), plate="sources")
+    m.data("N", pg.Poisson("F"), plate="sources")
+    sim = m.simulate(seed=2)
+    assert sim["F"].shape == (6,) and sim["N"].shape == (6,)
+    assert np.all(np.abs(sim["F"] - sim["mu_pop"]) < 0.6)
+
+
+def test_input_errors_name_the_node(agn):
+    m, inputs = agn
+    with pytest.raises(ValueError, match=r"missing fixed input\(s\) 'ex'"):
+        m.simulate(inputs={"x": inputs["x"], "y": inputs["y"]})
+    with pytest.raises(ValueError, match=r"node 'x' has length 1600 but plate 'pixels' has size 10 \(from node 'ex'\)"):
+        m.simulate(inputs={**inputs, "ex": np.ones(10)})
+    with pytest.raises(ValueError, match="'exposure' is not a node"):
+        m.simulate(inputs={**inputs, "exposure": 1.0})
+    with pytest.raises(ValueError, match="contains 'x0', which is a parameter node"):
+        m.simulate(inputs={**inputs, "x0": 1.0})
+    with pytest.raises(ValueError, match="node 'x0' must be a scalar"):
+        m.simulate(inputs=inputs, params={"x0": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="'ex' contains NaN"):
+        m.simulate(inputs={**inputs, "ex": np.full(1600, np.nan)})
+    with pytest.raises(TypeError, match="'ex' must be numeric"):
+        m.simulate(inputs={**inputs, "ex": ["a"] * 1600})
