@@ -17,6 +17,7 @@ from .distributions import (
     Poisson,
     Uniform,
 )
+from .mapprior import JointDistribution, MapPrior
 from .model import Model, ModelError
 from .nodes import NodeKind
 from .posterior import MapResult, NonFiniteError, Posterior
@@ -44,4 +45,6 @@ __all__ = [
     "Gamma",
     "Beta",
     "Poisson",
+    "JointDistribution",
+    "MapPrior",
 ]

@@ -51,6 +51,9 @@ class Layout:
         ``(parent, child)`` pairs.
     members : dict
         Plate name to the set of node names inside it (nested ones included).
+    links : list of tuple
+        Undirected ``(node, node)`` pairs: parameters that share a joint
+        prior, drawn joined by a line.
     """
 
     positions: dict
@@ -58,6 +61,7 @@ class Layout:
     plates: dict = field(default_factory=dict)
     edges: list = field(default_factory=list)
     members: dict = field(default_factory=dict)
+    links: list = field(default_factory=list)
 
     def overlapping_nodes(self):
         """Pairs of nodes whose discs overlap."""
@@ -73,7 +77,7 @@ class Layout:
     def hidden_edges(self):
         """``(edge, node)`` pairs where an edge passes under a node it does not touch."""
         out = []
-        for edge in self.edges:
+        for edge in self.edges + self.links:
             p, q = (np.asarray(self.positions[n], float) for n in edge)
             for name, c in self.positions.items():
                 if name in edge:
@@ -245,7 +249,9 @@ def layout(model, positions=None):
 
     pos = {n: (x[n], -_ROW_GAP * rank[n]) for n in graph}
     pos.update({n: tuple(map(float, p)) for n, p in positions.items()})
-    result = Layout(positions=pos, radii=radii, edges=list(graph.edges),
+    groups = dict.fromkeys(model.prior_group(n) for n in graph)
+    links = [pair for g in groups for pair in zip(g[:-1], g[1:])]
+    result = Layout(positions=pos, radii=radii, edges=list(graph.edges), links=links,
                     members=members)
     _place_plates(model, result)
     _repair(model, result, fixed=set(positions))

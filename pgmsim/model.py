@@ -9,6 +9,7 @@ import networkx as nx
 import numpy as np
 
 from .distributions import Distribution
+from .mapprior import JointDistribution
 from .nodes import Node, NodeKind, Plate, default_label
 
 __all__ = ["Model", "ModelError"]
@@ -49,6 +50,7 @@ class Model:
         self.name = name
         self.graph = nx.DiGraph()
         self.plates = {}
+        self._joint = {}  # parameter name -> names sharing its joint prior
 
     # ------------------------------------------------------------------
     # declaration
@@ -110,29 +112,42 @@ class Model:
     def param(self, name, prior, plate=None, label=None):
         """Declare a parameter with its prior.
 
+        Several parameters with one joint prior are declared together, with a
+        tuple of names: ``m.param(("x0", "y0"), pg.MapPrior(image, extent))``
+        declares two parameter nodes whose prior is the single factor
+        ``p(x0, y0)``.
+
         Parameters
         ----------
-        name : str
-            Node name.
+        name : str or tuple of str
+            Node name, or the names of the parameters of a joint prior.
         prior : Distribution
             A continuous distribution; its arguments may name other nodes
-            (hierarchical priors).
+            (hierarchical priors). For a tuple of names, a
+            :class:`~pgmsim.mapprior.JointDistribution` over as many
+            variables.
         plate : str, optional
-            Plate on which the parameter is a vector (e.g. per-source fluxes).
-        label : str, optional
-            LaTeX label; guessed from the name by default.
+            Plate on which the parameter is a vector (e.g. per-source fluxes);
+            not available for joint priors.
+        label : str or tuple of str, optional
+            LaTeX label (one per name for a joint prior); guessed from the
+            name by default.
 
         Returns
         -------
-        str
-            The node name.
+        str or tuple of str
+            The node name(s).
 
         Raises
         ------
         ModelError
             Duplicate name, unknown parent, missing or discrete prior, plate
-            mismatch.
+            mismatch; for a joint prior, a number of names that differs from
+            the prior's number of variables, or an invalid prior (e.g. a prior
+            map with negative values), the message naming the parameters.
         """
+        if not isinstance(name, str) or isinstance(prior, JointDistribution):
+            return self._joint_param(name, prior, plate, label)
         if prior is None:
             raise ModelError(f"parameter {name!r} needs a prior distribution")
         self._check_distribution(name, prior, "prior")
@@ -145,6 +160,71 @@ class Model:
             Node(name, NodeKind.PARAMETER, self._label(name, label), plate,
                  distribution=prior, parents=prior.parents)
         )
+
+    def _joint_param(self, names, prior, plate, label):
+        """Declare the parameters of a joint prior (see :meth:`param`)."""
+        names = (names,) if isinstance(names, str) else names
+        if not isinstance(names, tuple) or not all(isinstance(n, str) for n in names):
+            raise ModelError(
+                f"parameter name must be a string, or a tuple of strings for a "
+                f"joint prior, got {names!r}"
+            )
+        where = f"parameters {', '.join(map(repr, names))}"
+        if not isinstance(prior, JointDistribution):
+            raise ModelError(
+                f"{where}: several parameters declared together need a joint prior "
+                f"such as pg.MapPrior(image, extent), got {prior!r}; declare "
+                "parameters with one-variable priors one by one"
+            )
+        if len(names) != prior.nvars:
+            raise ModelError(
+                f"{where}: {type(prior).__name__} is a joint prior over "
+                f"{prior.nvars} parameters, got {len(names)} name(s); declare them "
+                "together, e.g. m.param(('x0', 'y0'), prior)"
+            )
+        if len(set(names)) != len(names):
+            raise ModelError(f"{where}: the names of a joint prior must differ")
+        if plate is not None:
+            raise ModelError(
+                f"{where}: joint priors on a plate are not supported; declare the "
+                "parameters on no plate"
+            )
+        labels = (None,) * len(names) if label is None else label
+        if isinstance(labels, str) or len(labels) != len(names):
+            raise ModelError(f"{where}: give one label per name, got label={label!r}")
+        try:
+            prior.check(names)
+        except ValueError as err:
+            raise ModelError(str(err)) from None
+        for name in names:
+            if not isinstance(name, str) or not name.isidentifier():
+                raise ModelError(f"node name must be a Python identifier, got {name!r}")
+            if name in self.graph:
+                raise ModelError(
+                    f"duplicate node name {name!r}: already declared as a "
+                    f"{self.node(name).kind.value} node"
+                )
+        for name, lab in zip(names, labels):
+            self._add(Node(name, NodeKind.PARAMETER, self._label(name, lab), None,
+                           distribution=prior, parents=prior.parents))
+            self._joint[name] = names
+        return names
+
+    def prior_group(self, name):
+        """The parameters that share ``name``'s prior, in declaration order.
+
+        Parameters
+        ----------
+        name : str
+            A parameter node.
+
+        Returns
+        -------
+        tuple of str
+            ``(name,)`` for an ordinary prior; all the parameters of a joint
+            prior (e.g. ``("x0", "y0")`` for a :class:`~pgmsim.MapPrior`).
+        """
+        return self._joint.get(name, (name,))
 
     def fixed(self, name, plate=None, label=None):
         """Declare a fixed input, supplied at simulate/fit time.

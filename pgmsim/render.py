@@ -90,6 +90,8 @@ def render(model, observed=True, observed_style="inner", positions=None, dpi=150
         pgm.add_node(name, **spec)
     for parent, child in plan.edges:
         pgm.add_edge(parent, child)
+    for a, b in plan.links:  # parameters of one joint prior
+        pgm.add_edge(a, b, directed=False)
     pgm.render()
     return pgm
 

@@ -116,10 +116,16 @@ def simulate(model, inputs=None, params=None, seed=None):
                 f"params value for node {name!r} must be a scalar (it is on no "
                 f"plate), got shape {np.shape(value)}"
             )
+    _check_joint_given(model, given)
     sizes = model.plate_sizes({**values, **given})
     for name in model.order:
         node = model.node(name)
-        if node.kind is NodeKind.FIXED:
+        if node.kind is NodeKind.FIXED or (name in values and name not in given):
+            continue  # fixed, or drawn with the other parameters of a joint prior
+        group = model.prior_group(name) if node.kind is NodeKind.PARAMETER else ()
+        if len(group) > 1 and name not in given:
+            draw = node.distribution.sample(rng)
+            values.update(zip(group, draw))
             continue
         if node.kind is NodeKind.PARAMETER and name in given:
             values[name] = given[name]
@@ -134,6 +140,19 @@ def simulate(model, inputs=None, params=None, seed=None):
         draw = node.distribution.sample(rng, size=size, params=args)
         values[name] = draw if size else draw[()]
     return values
+
+
+def _check_joint_given(model, given):
+    """Parameters of a joint prior are given all together or not at all."""
+    for name in given:
+        group = model.prior_group(name)
+        missing = [n for n in group if n not in given]
+        if missing:
+            raise ValueError(
+                f"params gives {name!r} but not {', '.join(map(repr, missing))}, "
+                f"which share its joint prior {model.node(name).distribution.text()}: "
+                "give all of them or none"
+            )
 
 
 def _plate_shape(model, node, sizes):
