@@ -212,7 +212,8 @@ def layout(model, positions=None):
     groups = sorted(model.plates, key=lambda p: -depth[p]) + [None]
     for group in groups:
         direct = [n for n in model.order if model.node(n).plate == group]
-        children = [p for p in model.plates if model.plates[p].within == group]
+        children = [p for p in model.plates
+                    if model.plates[p].within == group and members[p]]
         # child blocks side by side, left to right in declaration order
         cursor = 0.0
         blocks = []

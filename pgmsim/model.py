@@ -473,9 +473,15 @@ class Model:
                 f"node {name!r} refers to unknown node(s) {', '.join(map(repr, missing))}; "
                 f"known nodes: {known} (declare parents before their children)"
             )
-        if node.plate is not None and node.plate not in self.plates:
+        created = node.plate is not None and node.plate not in self.plates
+        if created:
             self.plate(node.plate)
-        self._check_plates(node)
+        try:
+            self._check_plates(node)
+        except ModelError:
+            if created:  # a refused node leaves no trace
+                del self.plates[node.plate]
+            raise
         self.graph.add_node(name, node=node)
         self.graph.add_edges_from((p, name) for p in node.parents)
         if not nx.is_directed_acyclic_graph(self.graph):
