@@ -85,10 +85,11 @@ class GridResult:
         return np.asarray(out)
 
     def plot(self, truth=None, probabilities=(0.68, 0.95), floor=-20.0):
-        """Three panels: log-likelihood, log-prior and posterior maps.
+        """Three panels: log-likelihood, log-prior and log-posterior maps.
 
-        The highest-density regions of the posterior holding
-        ``probabilities`` are drawn as contours on all three panels.
+        Each map is shown relative to its maximum; the highest-density
+        regions of the posterior holding ``probabilities`` are drawn as
+        contours on all three panels.
 
         Parameters
         ----------
@@ -97,8 +98,8 @@ class GridResult:
         probabilities : sequence of float
             Posterior probabilities of the contours.
         floor : float
-            The log-likelihood and log-prior panels show values relative to
-            their maximum, down to ``floor``.
+            The panels show values relative to their maximum, down to
+            ``floor``.
 
         Returns
         -------
@@ -114,8 +115,8 @@ class GridResult:
              "log-likelihood", "viridis"),
             (self._relative(self.log_prior, floor), r"$\Delta \ln \pi$", "log-prior",
              "viridis"),
-            (np.ma.masked_invalid(np.exp(self.log_posterior)), "posterior density",
-             "posterior", "magma"),
+            (self._relative(self.log_posterior, floor), r"$\Delta \ln p$",
+             "log-posterior (sum)", "magma"),
         ]
         levels = np.unique(self.credible_levels(probabilities))
         density = np.exp(self.log_posterior)

@@ -128,14 +128,22 @@ def _ranks(model):
         rank[n] = max((rank[p] + 1 for p in parents), default=0)
     members = {p: {n for n in graph if p in model.plate_chain(model.node(n).plate)}
                for p in model.plates}
+
+    def entry(child, outside):
+        """Top row of the outermost plate that holds ``child`` but not ``outside``."""
+        held = set(model.plate_chain(model.node(outside).plate))
+        chain = [p for p in model.plate_chain(model.node(child).plate) if p not in held]
+        return min(rank[m] for m in members[chain[-1]]) if chain else rank[child]
+
     for _ in range(len(order) + len(model.plates) + 2):
         changed = False
-        # fixed inputs just above their first child
+        # fixed inputs just above their first child (above its plate, if
+        # the input is outside that plate)
         for n in order:
             node = model.node(n)
             children = list(graph.successors(n))
             if node.kind is NodeKind.FIXED and children and not list(graph.predecessors(n)):
-                target = min(rank[c] for c in children) - 1
+                target = min(entry(c, n) for c in children) - 1
                 if target > rank[n]:
                     rank[n] = target
                     changed = True
