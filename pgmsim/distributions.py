@@ -208,6 +208,18 @@ class Distribution:
 
     __hash__ = None
 
+    # -- hot path of one-point evaluation -------------------------------
+    def _logpdf_scalar(self, x, *params):
+        """Log density at one point, as a Python float.
+
+        ``x`` and ``params`` are floats. Subclasses override this with
+        :mod:`math` for speed (a numpy call on a scalar costs about a
+        microsecond, ten times the arithmetic); this default calls
+        :meth:`_logpdf`. Outside the support the result is ``-inf``; it may
+        be NaN for invalid arguments, which callers treat as ``-inf``.
+        """
+        return float(self._logpdf(np.float64(x), *params))
+
     # -- hooks for the log-likelihood of observed data ---------------------
     def validate_data(self, x, node):
         """Check observed values; raise ValueError naming ``node`` if invalid."""
@@ -263,6 +275,11 @@ class Uniform(Distribution):
         inside = (x >= low) & (x <= high)
         return np.where(inside, -np.log(high - low), -np.inf)
 
+    def _logpdf_scalar(self, x, low, high):
+        if low <= x <= high and low < high:
+            return -math.log(high - low)
+        return -math.inf
+
     def _sample(self, rng, size, low, high):
         return rng.uniform(low, high, size)
 
@@ -295,6 +312,11 @@ class LogUniform(Distribution):
         inside = (x >= low) & (x <= high)
         return np.where(inside, -np.log(x) - np.log(np.log(high / low)), -np.inf)
 
+    def _logpdf_scalar(self, x, low, high):
+        if low <= x <= high and 0 < low < high:
+            return -math.log(x) - math.log(math.log(high / low))
+        return -math.inf
+
     def _sample(self, rng, size, low, high):
         return np.exp(rng.uniform(np.log(low), np.log(high), size))
 
@@ -325,6 +347,12 @@ class Normal(Distribution):
         z = (x - mu) / sigma
         out = -0.5 * z * z - np.log(sigma) - 0.5 * _LOG_2PI
         return np.where((sigma > 0) & np.isfinite(x), out, -np.inf)
+
+    def _logpdf_scalar(self, x, mu, sigma):
+        if sigma > 0 and math.isfinite(x):
+            z = (x - mu) / sigma
+            return -0.5 * z * z - math.log(sigma) - 0.5 * _LOG_2PI
+        return -math.inf
 
     def _sample(self, rng, size, mu, sigma):
         return rng.normal(mu, sigma, size)
@@ -379,6 +407,13 @@ class LogNormal(Distribution):
         out = -0.5 * z * z - lx - np.log(sigma) - 0.5 * _LOG_2PI
         return np.where(inside, out, -np.inf)
 
+    def _logpdf_scalar(self, x, mu, sigma):
+        if x > 0 and sigma > 0 and math.isfinite(x):
+            lx = math.log(x)
+            z = (lx - mu) / sigma
+            return -0.5 * z * z - lx - math.log(sigma) - 0.5 * _LOG_2PI
+        return -math.inf
+
     def _sample(self, rng, size, mu, sigma):
         return rng.lognormal(mu, sigma, size)
 
@@ -408,6 +443,12 @@ class HalfNormal(Distribution):
         out = -0.5 * z * z - np.log(sigma) + 0.5 * math.log(2.0 / math.pi)
         return np.where((x >= 0) & (sigma > 0) & np.isfinite(x), out, -np.inf)
 
+    def _logpdf_scalar(self, x, sigma):
+        if x >= 0 and sigma > 0 and math.isfinite(x):
+            z = x / sigma
+            return -0.5 * z * z - math.log(sigma) + 0.5 * math.log(2.0 / math.pi)
+        return -math.inf
+
     def _sample(self, rng, size, sigma):
         return np.abs(rng.normal(0.0, sigma, size))
 
@@ -435,6 +476,11 @@ class Exponential(Distribution):
     def _logpdf(self, x, rate):
         out = np.log(rate) - rate * x
         return np.where((x >= 0) & (rate > 0) & np.isfinite(x), out, -np.inf)
+
+    def _logpdf_scalar(self, x, rate):
+        if x >= 0 and rate > 0 and math.isfinite(x):
+            return math.log(rate) - rate * x
+        return -math.inf
 
     def _sample(self, rng, size, rate):
         return rng.exponential(1.0 / np.asarray(rate), size)
@@ -471,6 +517,12 @@ class Gamma(Distribution):
         out = alpha * np.log(beta) + (alpha - 1) * np.log(xs) - beta * xs
         out = out - special.gammaln(alpha)
         return np.where(inside, out, -np.inf)
+
+    def _logpdf_scalar(self, x, alpha, beta):
+        if x > 0 and alpha > 0 and beta > 0 and math.isfinite(x):
+            return (alpha * math.log(beta) + (alpha - 1) * math.log(x) - beta * x
+                    - math.lgamma(alpha))
+        return -math.inf
 
     def _sample(self, rng, size, alpha, beta):
         return rng.gamma(alpha, 1.0 / np.asarray(beta), size)
@@ -579,15 +631,23 @@ class Poisson(Distribution):
 
             return total
         counts = x.reshape(-1)[nonzero]
+        size = x.shape[-1]
         dense = nonzero.size == x.size
 
         def total(mu):
+            # (nwalkers, K) in, (nwalkers,) out: two passes over mu (sum, min)
+            # and temporaries the size of the nonzero pixels only. Row sums,
+            # not a matrix product, so that each walker's value does not
+            # depend on the other walkers of the batch (BLAS kernels group rows).
             mu = np.asarray(mu)
-            if mu.ndim == 0 or mu.shape[-1] != x.shape[-1]:
+            if mu.ndim == 0 or mu.shape[-1] != size:
                 mu = np.broadcast_to(mu, mu.shape[:-1] + x.shape)
-            mu_nz = mu if dense else mu[..., nonzero]
-            out = np.log(mu_nz) @ counts - np.sum(mu, axis=-1) - const
+            logs = np.log(mu if dense else mu.take(nonzero, axis=-1))
+            logs *= counts
+            out = logs.sum(axis=-1) - mu.sum(axis=-1) - const
             # a NaN in mu must stay NaN so that the caller can name its source
-            return np.where(np.min(mu, axis=-1) < 0, -np.inf, out)
+            if mu.ndim == 1:
+                return -np.inf if mu.min() < 0 else out
+            return np.where(mu.min(axis=-1) < 0, -np.inf, out)
 
         return total

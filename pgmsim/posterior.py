@@ -5,6 +5,13 @@ the graph in one pass: each scalar parameter is a ``(nwalkers, 1)`` column view
 of ``theta`` that broadcasts against plate vectors of shape ``(K,)``.
 Deterministic nodes that depend on fixed inputs only are evaluated once, and
 data-only terms of the likelihood (``log N!``) are computed once per dataset.
+
+Batches are cut to the cache. On a large plate the temporaries of a whole
+batch (``nwalkers x K`` doubles) no longer fit in the processor's cache, and
+one pass over the batch becomes slower than a loop over its walkers (2-3x on
+a 648x648 image). Walkers therefore go through the graph in chunks of at most
+:data:`BATCH_ELEMENTS` array elements, i.e. ``BATCH_ELEMENTS // K`` walkers:
+the whole batch on a 40x40 stamp, one walker at a time on a full X-ray image.
 """
 
 from __future__ import annotations
@@ -14,10 +21,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from .distributions import Distribution
 from .nodes import NodeKind
 from .simulate import check_inputs
 
-__all__ = ["Posterior", "MapResult", "NonFiniteError"]
+__all__ = ["Posterior", "MapResult", "NonFiniteError", "BATCH_ELEMENTS"]
+
+#: Most array elements (walkers x plate length) sent through the graph at
+#: once: a batch of walkers on a plate of K elements is evaluated in chunks
+#: of ``max(1, BATCH_ELEMENTS // K)`` walkers, so that each temporary array
+#: (512 KiB of doubles by default) stays in the processor's cache. Read at
+#: every call; measured with ``benchmarks/run.py``.
+BATCH_ELEMENTS = 1 << 16
 
 
 class NonFiniteError(ValueError):
@@ -128,6 +143,7 @@ class Posterior:
         self.inputs = fixed
         self._pack_parameters()
         self._compile(fixed)
+        self._compile_hot_path()
         self._check_shapes()
 
     # ------------------------------------------------------------------
@@ -243,9 +259,98 @@ class Posterior:
                 values[name] = theta[where]
         return values
 
-    def _prior_sum(self, values, batch):
+    def _compile_hot_path(self):
+        """Precompute the fast paths of :meth:`log_prob` from the compiled graph.
+
+        * One point: the log-prior of a scalar parameter with an ordinary
+          prior is evaluated with :mod:`math` (``Distribution._logpdf_scalar``),
+          its arguments resolved here to numbers or to columns of ``theta``.
+        * A batch: scalar parameters whose priors have numeric arguments are
+          grouped by distribution, one numpy call per group on the
+          ``(nwalkers, k)`` block of ``theta``.
+        * Other priors (on plates, joint, hierarchical in a batch) take the
+          general path, :meth:`_prior_sum`.
+        * The longest plate sets the chunk size of batches.
+        """
+        columns = {name: where for name, where, on_plate in self._params if not on_plate}
+        numbers = {n: float(v) for n, v in self._constants.items() if np.ndim(v) == 0}
+        self._point_priors, self._point_general = [], []
+        self._batch_general, groups = [], {}
+        for entry in self._priors:
+            names, logpdf, args = entry
+            dist = getattr(logpdf, "__self__", None)
+            simple = (len(names) == 1 and names[0] in columns
+                      and isinstance(dist, Distribution) and logpdf == dist._logpdf)
+            if simple and all(not isinstance(a, str) or a in columns or a in numbers
+                              for a in args):
+                refs = tuple(columns.get(a) if isinstance(a, str) else None for a in args)
+                consts = tuple(numbers.get(a, 0.0) if isinstance(a, str) else a for a in args)
+                self._point_priors.append((columns[names[0]], dist._logpdf_scalar, consts,
+                                           refs if any(r is not None for r in refs) else None))
+            else:
+                self._point_general.append(entry)
+            # one call per distribution class: only for stateless distributions
+            # (their density depends on the arguments alone) with numeric arguments
+            if simple and set(vars(dist)) == {"args"} and not dist.parents:
+                cols, rows = groups.setdefault(type(dist), (dist._logpdf, [], []))[1:]
+                cols.append(columns[names[0]])
+                rows.append(args)
+            else:
+                self._batch_general.append(entry)
+        self._batch_priors = [(logpdf, np.array(cols), [np.array(a) for a in zip(*rows)])
+                              for logpdf, cols, rows in groups.values()]
+        lengths = [value.size for value in self.data.values()]
+        self._plate_elements = max([1, *lengths, *self.sizes.values()])
+
+    def _chunk(self):
+        """Walkers per pass through the graph; see :data:`BATCH_ELEMENTS`."""
+        return max(1, BATCH_ELEMENTS // self._plate_elements)
+
+    def _prior_point(self, theta):
+        """Log-prior of one point from the :mod:`math` fast path, plus the
+        general terms; returns the parameter values when it computed them."""
+        point = theta.tolist()
         total = 0.0
-        for names, logpdf, args in self._priors:
+        for col, logpdf, consts, refs in self._point_priors:
+            if refs is None:
+                total += logpdf(point[col], *consts)
+            else:
+                total += logpdf(point[col], *[c if r is None else point[r]
+                                              for c, r in zip(consts, refs)])
+        if not self._point_general:
+            return total, None
+        values = self._values(theta, False)
+        return total + self._prior_sum(values, False, self._point_general), values
+
+    def _prior_batch(self, theta):
+        """Log-prior of a batch, shape ``(nwalkers,)``."""
+        total = np.zeros(len(theta))
+        for logpdf, cols, args in self._batch_priors:
+            total += logpdf(theta[:, cols], *args).sum(axis=1)
+        if self._batch_general:
+            values = self._values(theta, True)
+            total = total + self._prior_sum(values, True, self._batch_general)
+        return total
+
+    def _likelihood_batch(self, theta, rows=None):
+        """Log-likelihood of the walkers ``theta[rows]`` (all when None), in
+        chunks of :meth:`_chunk` walkers; ``theta[start:stop]`` slices are
+        views, so the parameter columns are views of ``theta``."""
+        n = len(theta) if rows is None else len(rows)
+        chunk = self._chunk()
+        if n <= chunk:
+            sub = theta if rows is None else theta[rows]
+            return self._likelihood_sum(self._values(sub, True))
+        out = np.empty(n)
+        for start in range(0, n, chunk):
+            stop = min(start + chunk, n)
+            sub = theta[start:stop] if rows is None else theta[rows[start:stop]]
+            out[start:stop] = self._likelihood_sum(self._values(sub, True))
+        return out
+
+    def _prior_sum(self, values, batch, entries=None):
+        total = 0.0
+        for names, logpdf, args in self._priors if entries is None else entries:
             params = [values[a] if isinstance(a, str) else a for a in args]
             lp = logpdf(*(values[n] for n in names), *params)
             total = total + (np.sum(lp, axis=-1) if batch else np.sum(lp))
@@ -308,15 +413,19 @@ class Posterior:
         """
         theta, batch = self._as_theta(theta)
         with np.errstate(all="ignore"):
-            ll = self._likelihood_sum(self._values(theta, batch))
+            if batch:
+                ll = self._likelihood_batch(theta)
+            else:
+                ll = self._likelihood_sum(self._values(theta, False))
         self._check_nan(theta, ll, batch)
         return ll if batch else float(ll)
 
     def log_prob(self, theta):
         """Log-posterior (up to the evidence): log-prior plus log-likelihood.
 
-        All walkers of a batch go through the graph in one pass. The
-        likelihood is not evaluated where the prior is zero.
+        The walkers of a batch go through the graph together, in chunks
+        sized to the cache (see :data:`BATCH_ELEMENTS`). The likelihood is
+        not evaluated where the prior is zero.
 
         Parameters
         ----------
@@ -332,28 +441,31 @@ class Posterior:
         NonFiniteError
             If a node produces NaN inside the prior support.
         """
-        theta, batch = self._as_theta(theta)
-        with np.errstate(all="ignore"):
-            if not batch:
-                values = self._values(theta, False)
-                lp = self._prior_sum(values, False)
+        theta = np.asarray(theta, dtype=float)
+        if theta.shape == (self.ndim,):
+            with np.errstate(all="ignore"):
+                lp, values = self._prior_point(theta)
                 if not lp > -np.inf:
                     return -np.inf
+                if values is None:
+                    values = self._values(theta, False)
                 out = lp + self._likelihood_sum(values)
-                self._check_nan(theta, out, False)
-                return float(out)
-            values = self._values(theta, True)
-            lp = self._prior_sum(values, True)
+                if out != out:
+                    self._check_nan(theta, out, False)
+            return float(out)
+        theta, _ = self._as_theta(theta)
+        with np.errstate(all="ignore"):
+            lp = self._prior_batch(theta)
             inside = lp > -np.inf
             if inside.all():
-                out = lp + self._likelihood_sum(values)
+                out = lp + self._likelihood_batch(theta)
             else:
                 out = np.full(len(theta), -np.inf)
-                if inside.any():
-                    sub = theta[inside]
-                    out[inside] = lp[inside] + self._likelihood_sum(self._values(sub, True))
+                rows = np.flatnonzero(inside)
+                if rows.size:
+                    out[rows] = lp[rows] + self._likelihood_batch(theta, rows)
             self._check_nan(theta, out, True)
-            return out
+        return out
 
     __call__ = log_prob
 
