@@ -322,7 +322,7 @@ def default_inputs(seed=0, shape=SHAPE, binsz=BINSZ, center=CENTER):
     """Inputs of a mock counts map: exposure, background template, coordinates, PSF.
 
     The exposure (about 3e11 cm^2 s, a decade of survey above a few GeV)
-    varies smoothly by about ten percent over the field. The background
+    varies smoothly by about 15 percent over the field. The background
     template has the Galactic ridge (a Gaussian in latitude of 0.8 degrees
     width centred on the plane), an isotropic part, and three molecular
     clouds (elliptical Gaussians) placed by ``seed``: about 3 to 25 counts
@@ -349,7 +349,7 @@ def default_inputs(seed=0, shape=SHAPE, binsz=BINSZ, center=CENTER):
     lon = center[0] - (col - (nx - 1) / 2) * binsz
     lat = center[1] + (row - (ny - 1) / 2) * binsz
     dlon, dlat = lon - center[0], lat - center[1]
-    ex = 3.0e11 * (1.0 + 0.04 * dlat - 0.02 * dlon - 0.01 * (dlon**2 + dlat**2))
+    ex = 3.0e11 * (1.0 + 0.02 * dlat - 0.01 * dlon - 0.005 * (dlon**2 + dlat**2))
     bkg = 2.0 + 14.0 * np.exp(-0.5 * (lat / 0.8) ** 2)
     for _ in range(3):
         c_lon = center[0] + rng.uniform(-0.4, 0.4) * nx * binsz
