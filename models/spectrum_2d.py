@@ -88,7 +88,7 @@ __all__ = [
     "extraction_comparison",
 ]
 
-DESCRIPTION = ("long-slit 2D spectrum: continuum plus Gaussian emission line on a tilted "
+DESCRIPTION = ("Long-slit 2D spectrum: continuum plus Gaussian emission line on a tilted "
                "Gaussian trace over a sky background")
 
 #: parameter values of the demo mock (25 rows x 100 columns, linear background)
@@ -349,6 +349,9 @@ class Extraction(NamedTuple):
     """Optimally extracted flux per column, shape (..., nx)."""
     optimal_var: np.ndarray
     """Its predicted variance, shape (nx,)."""
+    box_fraction: np.ndarray
+    """Fraction of the profile inside the box, shape (nx,): ``box /
+    box_fraction`` is the aperture-corrected (unbiased) box flux."""
     truth: np.ndarray
     """The true spectrum ``spec``, counts per column, shape (nx,)."""
 
@@ -406,7 +409,9 @@ def extract(frames, inputs, params=None, aperture=2.5):
         opt.append(o.flux)
         box_var, opt_var = b.flux_var, o.flux_var
     pick = (lambda a: np.asarray(a)[0]) if single else np.asarray
-    return Extraction(pick(box), box_var, pick(opt), opt_var, as_image(nodes["spec"], inputs)[0])
+    fraction = np.where(box_mask, profile, 0.0).sum(axis=0)
+    return Extraction(pick(box), box_var, pick(opt), opt_var, fraction,
+                      as_image(nodes["spec"], inputs)[0])
 
 
 def extraction_comparison(n_mocks=100, seed=0, noise="normal", params=None, aperture=2.5):
