@@ -23,6 +23,7 @@ from .nodes import NodeKind
 from .posterior import MapResult, NonFiniteError, Posterior
 from .results import SamplingResult
 from .sampling import sample
+from .sbc import SBCResult, sbc
 
 __version__ = "0.1.0"
 
@@ -35,6 +36,8 @@ __all__ = [
     "NonFiniteError",
     "SamplingResult",
     "sample",
+    "sbc",
+    "SBCResult",
     "Distribution",
     "Uniform",
     "LogUniform",

@@ -30,12 +30,14 @@ def _load(name):
     return importlib.import_module(f"pgmsim.models.{name}")
 
 
-def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=print):
+def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=print,
+              checkpoint=False, resume=False, overwrite=False):
     """Simulate a model's default mock, draw it, write it out and fit it.
 
     Writes into ``out``: ``pgm.png``, ``factorization.tex``, ``mock.png``
     (observed, simulated and difference images, for image models),
-    ``corner.png`` (truth marked) and ``summary.ecsv``.
+    ``corner.png`` (truth marked) and ``summary.ecsv``; with ``checkpoint``,
+    also ``chain.h5``, the chain committed as it grows.
 
     Parameters
     ----------
@@ -51,16 +53,36 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
         Show a progress bar.
     echo : callable
         Where to print messages.
+    checkpoint : bool
+        Store the chain in ``out/chain.h5`` as it grows.
+    resume : bool
+        Continue the run stored in ``out/chain.h5`` (same model, seed and
+        walkers) up to ``nsteps`` steps; the MAP search is skipped.
+    overwrite : bool
+        Replace an existing ``out/chain.h5`` by a new run.
 
     Returns
     -------
     SamplingResult
+
+    Raises
+    ------
+    pgmsim.backends.CheckpointError
+        ``out/chain.h5`` exists and neither ``resume`` nor ``overwrite`` is
+        set, is missing with ``resume``, is corrupt, or holds another run.
     """
     import pgmsim as pg
     from .plots import image_comparison
 
     module = _load(name)
     out = pathlib.Path(out)
+    stored = out / "chain.h5"
+    if checkpoint and not (resume or overwrite) and stored.exists():
+        from .backends import CheckpointError
+
+        raise CheckpointError(
+            f"{stored} holds the chain of an earlier run: pass --resume (resume=True) "
+            "to continue it, or --overwrite (overwrite=True) to start again", stored)
     out.mkdir(parents=True, exist_ok=True)
     model = module.build()
     inputs = module.default_inputs(seed=seed)
@@ -77,13 +99,23 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     sim = model.simulate(inputs=inputs, params=truth, seed=seed)
     data = {n: sim[n] for n in model.names("data")}
     post = model.posterior(data=data, inputs=inputs)
-    started = time.perf_counter()
-    guess = module.initial_guess(inputs, data) if hasattr(module, "initial_guess") else None
-    found = post.find_map(initial=guess, seed=seed)
-    echo(f"MAP found in {time.perf_counter() - started:.1f} s: "
-         + ", ".join(f"{k}={np.round(v, 4)}" for k, v in found.params.items()))
+    backend = None
+    if checkpoint or resume:
+        from .backends import Checkpoint
+
+        backend = Checkpoint(stored, overwrite=overwrite)
+    found = None
+    if resume:
+        echo(f"resuming the run stored in {backend.filename}")
+    else:
+        started = time.perf_counter()
+        guess = module.initial_guess(inputs, data) if hasattr(module, "initial_guess") else None
+        found = post.find_map(initial=guess, seed=seed)
+        echo(f"MAP found in {time.perf_counter() - started:.1f} s: "
+             + ", ".join(f"{k}={np.array2string(np.asarray(v), precision=4)}"
+                   for k, v in found.params.items()))
     result = pg.sample(post, nwalkers=nwalkers, nsteps=nsteps, seed=seed,
-                       initial=found, progress=progress)
+                       initial=found, progress=progress, backend=backend, resume=resume)
     summary = result.summary()
     summary.write(out / "summary.ecsv", overwrite=True)
     echo(f"\nPosterior summary ({result!r}):")
@@ -132,6 +164,12 @@ def _parser():
                               description="Same outputs as the demo, for any model.")
     run.add_argument("name", help="model name (see `pgmsim list`)")
     add_run_options(run, 2000)
+    run.add_argument("--resume", action="store_true",
+                     help="continue the run checkpointed in OUT/chain.h5 up to NSTEPS steps")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace an existing OUT/chain.h5 by a new run")
+    run.add_argument("--no-checkpoint", action="store_true",
+                     help="do not store the chain in OUT/chain.h5 as it grows")
     render = commands.add_parser("render", help="draw a model's PGM")
     render.add_argument("name")
     render.add_argument("-o", "--output", default="pgm.png",
@@ -190,9 +228,17 @@ def main(argv=None):
         import matplotlib
 
         matplotlib.use("Agg")
+        from .backends import CheckpointError
+
         name = "xray_agn" if args.command == "demo" else args.name
-        run_model(name, args.out, nsteps=args.nsteps, nwalkers=args.nwalkers,
-                  seed=args.seed, progress=not args.no_progress)
+        stored = {} if args.command == "demo" else {
+            "checkpoint": not args.no_checkpoint, "resume": args.resume,
+            "overwrite": args.overwrite}
+        try:
+            run_model(name, args.out, nsteps=args.nsteps, nwalkers=args.nwalkers,
+                      seed=args.seed, progress=not args.no_progress, **stored)
+        except CheckpointError as err:
+            raise SystemExit(f"pgmsim: {err}") from err
         return 0
     if args.command == "render":
         import matplotlib
