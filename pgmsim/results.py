@@ -210,6 +210,64 @@ class SamplingResult:
         fig.tight_layout()
         return fig
 
+    def posterior_predictive(self, n=100, seed=None, discard=None):
+        """Replicated data drawn from the graph at ``n`` posterior draws.
+
+        Each draw takes a random posterior sample (after burn-in), evaluates
+        the deterministic nodes and draws every data node from its sampling
+        distribution, with the fixed inputs of the fit.
+
+        Parameters
+        ----------
+        n : int
+            Number of replications.
+        seed : int or numpy.random.Generator, optional
+            The same seed gives the same replications.
+        discard : int, optional
+            Burn-in; the first quarter of the chain by default.
+
+        Returns
+        -------
+        dict
+            Every parameter, deterministic and data node, each with a leading
+            axis of length ``n``: ``(n,)`` for scalars, ``(n, K)`` for plate
+            vectors. Samples are drawn without replacement when the chain
+            has at least ``n`` of them.
+
+        Raises
+        ------
+        ValueError
+            If ``n`` is not a positive integer, or the result carries no
+            posterior.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("counts")
+        >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+        >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+        >>> post = m.posterior(data={"N": [3, 5, 4]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=100, seed=1, progress=False)
+        >>> rep = res.posterior_predictive(n=50, seed=2)
+        >>> rep["N"].shape, rep["lam"].shape
+        ((50, 3), (50,))
+        """
+        from .simulate import simulate
+
+        if int(n) != n or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        if self.posterior is None:
+            raise ValueError("this result carries no posterior (model, inputs) to "
+                             "simulate from; load it with its posterior")
+        post = self.posterior
+        rng = np.random.default_rng(seed)
+        samples = self.flat_samples(discard=discard)
+        rows = rng.choice(len(samples), size=int(n), replace=len(samples) < n)
+        draws = [simulate(post.model, inputs=post.inputs, params=post.unpack(samples[i]),
+                          seed=rng, sizes=post.sizes) for i in rows]
+        return {name: np.stack([np.asarray(d[name]) for d in draws])
+                for name in draws[0] if name not in post.inputs}
+
     def __repr__(self):
         return (f"<SamplingResult: {self.nsteps} steps x {self.nwalkers} walkers x "
                 f"{self.ndim} parameters, mean acceptance "

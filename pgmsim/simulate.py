@@ -61,7 +61,7 @@ def check_inputs(model, inputs, expected_kind, what):
     return out
 
 
-def simulate(model, inputs=None, params=None, seed=None):
+def simulate(model, inputs=None, params=None, seed=None, sizes=None):
     """Draw every node of the model in topological order.
 
     Parameters not given are drawn from their priors, deterministic nodes are
@@ -77,6 +77,9 @@ def simulate(model, inputs=None, params=None, seed=None):
     seed : int or numpy.random.Generator, optional
         Seed for ``numpy.random.default_rng``: the same seed gives the same
         result.
+    sizes : dict, optional
+        Plate sizes known from elsewhere (e.g. the data of a fit, for
+        replicated data), by plate name.
 
     Returns
     -------
@@ -117,7 +120,7 @@ def simulate(model, inputs=None, params=None, seed=None):
                 f"plate), got shape {np.shape(value)}"
             )
     _check_joint_given(model, given)
-    sizes = model.plate_sizes({**values, **given})
+    sizes = {**(sizes or {}), **model.plate_sizes({**values, **given})}
     for name in model.order:
         node = model.node(name)
         if node.kind is NodeKind.FIXED or (name in values and name not in given):
