@@ -568,6 +568,6 @@ def profile_figure(result, inputs, data, bins=20, center=None, ndraws=100, seed=
             parts[name].append(radial_profile(value, x, y, center, observed.edges).total)
     profiles = {k: replace(observed, total=np.concatenate(v)) for k, v in parts.items()}
     model = profiles.pop("model")
-    title = (f"{post.model.name}{' (two components)' if two else ''}: centre "
-             f"({center[0]:.1f}, {center[1]:.1f}), {len(draws)} posterior draws")
+    title = (f"{post.model.name}, {'two components' if two else 'one component'}: "
+             f"{len(draws)} posterior draws\ncentre (x, y) = ({center[0]:.1f}, {center[1]:.1f})")
     return plot_radial_profile(observed, model, components=profiles, band=band, title=title)

@@ -208,7 +208,9 @@ def plot_radial_profile(data, model=None, components=None, band=(2.5, 97.5),
         in Poisson standard deviations.
     components : dict, optional
         Label to :class:`RadialProfile` of parts of the model (e.g. the
-        background); the median of each is drawn as a dashed line.
+        background); the median of each is drawn as a dashed line. The
+        vertical axis follows the data and the model, and cuts off parts of
+        the components that fall far below both.
     band : tuple of float
         Percentiles of the credible band.
     title : str, optional
@@ -266,11 +268,19 @@ def plot_radial_profile(data, model=None, components=None, band=(2.5, 97.5),
         res_ax.set_ylabel(r"(data $-$ model) / $\sigma$")
         res_ax.set_xlabel("radius [pixel]")
         res_ax.set_xscale("log")
+    # the vertical range follows the data and the model; components that fall
+    # far below both (a core component at large radii) are cut off
+    shown = [mean[show & (mean > 0)]]
+    if model is not None:
+        shown.append(median[show & (median > 0)])
+    low = min(v.min() for v in shown if v.size) if any(v.size for v in shown) else None
     for i, (label, profile) in enumerate((components or {}).items()):
         part = np.median(np.atleast_2d(profile.mean), axis=0)
         ax.plot(r[show], part[show], ls="--", color=f"C{i + 1}", label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    if low is not None:
+        ax.set_ylim(bottom=0.3 * low)
     ax.set_ylabel(ylabel)
     if res_ax is None:
         ax.set_xlabel("radius [pixel]")
