@@ -374,13 +374,28 @@ class Posterior:
     # ------------------------------------------------------------------
     # public densities
     def _as_theta(self, theta):
-        theta = np.asarray(theta, dtype=float)
+        theta = np.asarray(theta)
+        if theta.dtype != np.float64:
+            theta = self._real_theta(theta)
         if theta.ndim not in (1, 2) or theta.shape[-1] != self.ndim:
             raise ValueError(
                 f"theta must have shape ({self.ndim},) or (nwalkers, {self.ndim}) "
                 f"for parameters {self.param_names}, got shape {theta.shape}"
             )
         return theta, theta.ndim == 2
+
+    def _real_theta(self, theta):
+        """theta of another dtype than float64: converted, or a clear error."""
+        if theta.dtype.kind in "biufO":
+            try:
+                return theta.astype(float)
+            except (TypeError, ValueError) as err:
+                raise TypeError(
+                    f"theta must hold real numbers for parameters {self.param_names}: "
+                    f"{err}") from err
+        raise TypeError(
+            f"theta must hold real numbers for parameters {self.param_names}, got "
+            f"dtype {theta.dtype}")
 
     def log_prior(self, theta):
         """Sum of the log-priors.
@@ -447,7 +462,9 @@ class Posterior:
         NonFiniteError
             If a node produces NaN inside the prior support.
         """
-        theta = np.asarray(theta, dtype=float)
+        theta = np.asarray(theta)
+        if theta.dtype != np.float64:
+            theta = self._real_theta(theta)
         if theta.shape == (self.ndim,):
             with np.errstate(all="ignore"):
                 lp, values = self._prior_point(theta)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from .nodes import NodeKind
@@ -29,9 +31,15 @@ def check_inputs(model, inputs, expected_kind, what):
     Raises
     ------
     ValueError
-        On an unknown name, a name of the wrong kind, or a non-finite or
-        non-numeric value.
+        On an unknown name, a name of the wrong kind, a ragged or masked
+        array, or a non-finite value.
+    TypeError
+        If ``inputs`` is not a dict, or a value is not numeric.
     """
+    if inputs is not None and not isinstance(inputs, Mapping):
+        raise TypeError(
+            f"{what} must be a dict of node name to value, got {type(inputs).__name__}"
+        )
     inputs = dict(inputs or {})
     for name in inputs:
         if name not in model.graph:
@@ -47,10 +55,22 @@ def check_inputs(model, inputs, expected_kind, what):
             )
     out = {}
     for name, value in inputs.items():
-        array = np.asarray(value)
-        if array.dtype.kind not in "biuf":
+        if np.ma.is_masked(value):
+            raise ValueError(
+                f"{what} value for node {name!r} is a masked array with "
+                f"{int(np.ma.count_masked(value))} masked value(s): pass the unmasked "
+                "elements only"
+            )
+        try:
+            array = np.asarray(value)
+        except ValueError as err:
+            raise ValueError(
+                f"{what} value for node {name!r} is not a regular array: {err}"
+            ) from err
+        if array.dtype.kind not in ("iuf" if expected_kind is NodeKind.DATA else "biuf"):
+            numbers = "numeric (integers or floats)" if expected_kind is NodeKind.DATA else "numeric"
             raise TypeError(
-                f"{what} value for node {name!r} must be numeric, got dtype "
+                f"{what} value for node {name!r} must be {numbers}, got dtype "
                 f"{array.dtype}"
             )
         if expected_kind is not NodeKind.DATA and not np.all(np.isfinite(array)):
@@ -140,9 +160,32 @@ def simulate(model, inputs=None, params=None, seed=None, sizes=None):
         shape = _plate_shape(model, node, sizes)
         args = [values[a] if isinstance(a, str) else a for a in node.distribution.args]
         size = np.broadcast_shapes(shape, *(np.shape(a) for a in args))
-        draw = node.distribution.sample(rng, size=size, params=args)
+        try:
+            draw = node.distribution.sample(rng, size=size, params=args)
+        except ValueError as err:
+            raise _draw_error(node, args, err) from err
         values[name] = draw if size else draw[()]
     return values
+
+
+def _draw_error(node, args, err):
+    """Why a node could not be drawn, naming it and its arguments' values."""
+    dist = node.distribution
+    parts = []
+    for arg_name, arg, value in zip(dist.arg_names, dist.args, args):
+        value = np.asarray(value, dtype=float)
+        source = f"{arg_name}={arg!r}" if isinstance(arg, str) else arg_name
+        nan = int(np.sum(np.isnan(value)))
+        finite = value[np.isfinite(value)]
+        span = f"from {finite.min():g} to {finite.max():g}" if finite.size else "no finite values"
+        extra = f", {nan} NaN" if nan else ""
+        inf = int(np.sum(np.isinf(value)))
+        extra += f", {inf} infinite" if inf else ""
+        parts.append(f"{source} {span}{extra}")
+    return ValueError(
+        f"cannot draw node {node.name!r} from {dist.text()}: {err}; its arguments: "
+        f"{'; '.join(parts)}"
+    )
 
 
 def _check_joint_given(model, given):
