@@ -64,12 +64,25 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     Returns
     -------
     SamplingResult
+        The chain of the run.
 
     Raises
     ------
     pgmsim.backends.CheckpointError
         ``out/chain.h5`` exists and neither ``resume`` nor ``overwrite`` is
         set, is missing with ``resume``, is corrupt, or holds another run.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from pgmsim.cli import run_model
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     result = run_model("xray_agn", out, nsteps=20, progress=False,
+    ...                        echo=lambda *lines: None)
+    ...     print(sorted(p.name for p in pathlib.Path(out).iterdir()))
+    ['corner.png', 'factorization.tex', 'mock.png', 'pgm.png', 'summary.ecsv']
+    >>> result.chain.shape
+    (20, 32, 5)
     """
     import pgmsim as pg
     from .plots import image_comparison
@@ -214,7 +227,37 @@ def _simulate(args):
 
 
 def main(argv=None):
-    """Entry point of the ``pgmsim`` command."""
+    """Entry point of the ``pgmsim`` command.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The command-line arguments after ``pgmsim``; ``sys.argv[1:]`` by
+        default.
+
+    Returns
+    -------
+    int
+        The exit status, 0 on success.
+
+    Raises
+    ------
+    SystemExit
+        For ``--help``, bad arguments, an unknown model name or an unusable
+        checkpoint, with a message saying what is wrong.
+
+    Examples
+    --------
+    ``pgmsim list`` prints one line per ready-made model:
+
+    >>> import contextlib, io
+    >>> from pgmsim.cli import main
+    >>> printed = io.StringIO()
+    >>> with contextlib.redirect_stdout(printed):
+    ...     status = main(["list"])
+    >>> status, "xray_agn " in printed.getvalue()
+    (0, True)
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -46,7 +46,7 @@ def _format_number(value):
 
 
 class Distribution:
-    """Base class of priors and sampling distributions.
+    r"""Base class of priors and sampling distributions.
 
     Subclasses set ``arg_names``, ``latex_name`` and implement ``_logpdf``,
     ``_sample`` and ``_support``, each taking the argument values explicitly.
@@ -56,6 +56,35 @@ class Distribution:
     *args : float or str
         The distribution's arguments, in the order of ``arg_names``: a number, or
         the name of a node of the model whose value is used.
+
+    Raises
+    ------
+    TypeError
+        If the number of arguments differs from ``len(arg_names)``, or an
+        argument is neither a number nor a string.
+    ValueError
+        If a string argument is not a valid node name, a number is not
+        finite, or constant arguments are invalid (e.g. ``low >= high``).
+
+    Examples
+    --------
+    A new distribution sets ``arg_names`` and ``latex_name`` and writes its
+    density, sampler and support in numpy:
+
+    >>> import numpy as np
+    >>> from pgmsim.distributions import Distribution
+    >>> class Laplace(Distribution):
+    ...     arg_names = ("mu", "b")
+    ...     latex_name = r"\mathrm{Laplace}"
+    ...     def _logpdf(self, x, mu, b):
+    ...         return -np.abs(x - mu) / b - np.log(2 * b)
+    ...     def _sample(self, rng, size, mu, b):
+    ...         return rng.laplace(mu, b, size)
+    ...     def _support(self, mu, b):
+    ...         return (-np.inf, np.inf)
+    >>> prior = Laplace(0, 2)
+    >>> float(prior.logpdf(0.0)), prior.text()
+    (-1.3862943611198906, 'Laplace(0, 2)')
     """
 
     arg_names: tuple = ()
@@ -172,11 +201,23 @@ class Distribution:
     def support(self, params=None):
         """The interval ``(low, high)`` outside which the density is zero.
 
+        Parameters
+        ----------
+        params : sequence of float, optional
+            Values of the arguments, needed when some of them name nodes.
+
+        Returns
+        -------
+        tuple of float
+            ``(low, high)``; infinite for unbounded supports.
+
         Examples
         --------
         >>> import pgmsim as pg
         >>> pg.Uniform(0, 40).support()
         (0.0, 40.0)
+        >>> pg.Uniform("lo", "hi").support(params=(1.0, 3.0))
+        (1.0, 3.0)
         """
         return self._support(*self._resolve(params))
 
@@ -186,7 +227,21 @@ class Distribution:
         Parameters
         ----------
         arg_labels : dict, optional
-            LaTeX label of each node named by an argument.
+            LaTeX label of each node named by an argument; the node name by
+            default.
+
+        Returns
+        -------
+        str
+            LaTeX without math delimiters.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> pg.Uniform(0, 40).latex()
+        '\\mathcal{U}(0, 40)'
+        >>> print(pg.Normal("mu_pop", 2.5).latex({"mu_pop": r"\mu_{\mathrm{pop}}"}))
+        \mathcal{N}(\mu_{\mathrm{pop}}, 2.5)
         """
         labels = arg_labels or {}
         parts = [
@@ -196,7 +251,19 @@ class Distribution:
         return f"{self.latex_name}({', '.join(parts)})"
 
     def text(self):
-        """Plain-text form, e.g. ``Uniform(0, 40)``."""
+        """Plain-text form, e.g. ``Uniform(0, 40)``.
+
+        Returns
+        -------
+        str
+            The class name and the arguments, node names as they are.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> pg.Normal("mu", 2.5).text()
+        'Normal(mu, 2.5)'
+        """
         parts = [a if isinstance(a, str) else f"{a:g}" for a in self.args]
         return f"{type(self).__name__}({', '.join(parts)})"
 
@@ -222,7 +289,35 @@ class Distribution:
 
     # -- hooks for the log-likelihood of observed data ---------------------
     def validate_data(self, x, node):
-        """Check observed values; raise ValueError naming ``node`` if invalid."""
+        """Check observed values; raise ValueError naming ``node`` if invalid.
+
+        Called once when a posterior is built, for the data of each data node.
+
+        Parameters
+        ----------
+        x : array_like
+            The observed values.
+        node : str
+            The data node, named in error messages.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``x`` as floats.
+
+        Raises
+        ------
+        TypeError
+            If the values are not numeric.
+        ValueError
+            If some values are NaN or infinite.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> pg.Normal("mu", 1.0).validate_data([0.5, 2], "y")
+        array([0.5, 2. ])
+        """
         x = np.asarray(x)
         if x.dtype.kind not in "biuf":
             raise TypeError(
@@ -242,6 +337,24 @@ class Distribution:
         The sum runs over the last axis, so argument values of shape
         ``(nwalkers, K)`` give ``(nwalkers,)``. Data-only terms are computed
         once here, not at every call.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            The observed values, as returned by :meth:`validate_data`.
+
+        Returns
+        -------
+        callable
+            ``total(*params)``: the log-likelihood of ``x`` for the argument
+            values ``params``, summed over the last axis.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> total = pg.Uniform("lo", "hi").loglike(np.array([0.5, 1.5]))
+        >>> float(total(0.0, 2.0))
+        -1.3862943611198906
         """
 
         def total(*params):
@@ -256,6 +369,11 @@ class Distribution:
 
 class Uniform(Distribution):
     r"""Uniform distribution on ``[low, high]``, LaTeX ``\mathcal{U}(low, high)``.
+
+    Parameters
+    ----------
+    low, high : float or str
+        Bounds of the support, ``low < high``; numbers or names of nodes.
 
     Examples
     --------
@@ -291,6 +409,11 @@ class LogUniform(Distribution):
     r"""Log-uniform (scale-invariant) distribution on ``[low, high]``, ``low > 0``.
 
     The density is ``1 / (x ln(high/low))``.
+
+    Parameters
+    ----------
+    low, high : float or str
+        Bounds of the support, ``0 < low < high``; numbers or names of nodes.
 
     Examples
     --------
@@ -329,6 +452,13 @@ class Normal(Distribution):
 
     Used as a prior and as a sampling distribution (e.g. CCD read noise).
 
+    Parameters
+    ----------
+    mu : float or str
+        Mean; a number or the name of a node.
+    sigma : float or str
+        Standard deviation, ``> 0``; a number or the name of a node.
+
     Examples
     --------
     >>> import pgmsim as pg
@@ -361,6 +491,27 @@ class Normal(Distribution):
         return (-np.inf, np.inf)
 
     def loglike(self, x):
+        """A function of ``(mu, sigma)`` returning ``sum(logpdf(x))``, fast.
+
+        A ``sigma`` that is one value per walker is taken out of the sum.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            The observed values.
+
+        Returns
+        -------
+        callable
+            ``total(mu, sigma)``, summed over the last axis.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> total = pg.Normal("mu", "sigma").loglike(np.array([0.5, -0.2]))
+        >>> total(np.array([[0.0]]), np.array([[1.0]]))
+        array([-1.98287707])
+        """
         n = np.shape(x)[-1] if np.ndim(x) else 1
 
         def total(mu, sigma):
@@ -385,6 +536,13 @@ class Normal(Distribution):
 
 class LogNormal(Distribution):
     r"""Log-normal distribution: ``ln x ~ Normal(mu, sigma)``.
+
+    Parameters
+    ----------
+    mu : float or str
+        Mean of ``ln x``; a number or the name of a node.
+    sigma : float or str
+        Standard deviation of ``ln x``, ``> 0``; a number or the name of a node.
 
     Examples
     --------
@@ -424,6 +582,11 @@ class LogNormal(Distribution):
 class HalfNormal(Distribution):
     r"""Half-normal distribution on ``[0, inf)`` with scale ``sigma``.
 
+    Parameters
+    ----------
+    sigma : float or str
+        Scale, ``> 0``: the standard deviation of the Normal folded at 0.
+
     Examples
     --------
     >>> import pgmsim as pg
@@ -458,6 +621,11 @@ class HalfNormal(Distribution):
 
 class Exponential(Distribution):
     r"""Exponential distribution with rate ``rate`` (mean ``1/rate``).
+
+    Parameters
+    ----------
+    rate : float or str
+        Rate, ``> 0`` (the mean is ``1/rate``); a number or the name of a node.
 
     Examples
     --------
@@ -494,6 +662,13 @@ class Gamma(Distribution):
 
     The conjugate prior of a Poisson rate: with ``N_k ~ Poisson(lam)``, the
     posterior is ``Gamma(alpha + sum N, beta + K)``.
+
+    Parameters
+    ----------
+    alpha : float or str
+        Shape, ``> 0``; a number or the name of a node.
+    beta : float or str
+        Rate, ``> 0`` (the mean is ``alpha/beta``); a number or the name of a node.
 
     Examples
     --------
@@ -534,6 +709,11 @@ class Gamma(Distribution):
 class Beta(Distribution):
     r"""Beta distribution on ``[0, 1]`` with shapes ``a`` and ``b``.
 
+    Parameters
+    ----------
+    a, b : float or str
+        Shapes, ``> 0`` (the mean is ``a/(a+b)``); numbers or names of nodes.
+
     Examples
     --------
     >>> import pgmsim as pg
@@ -570,6 +750,12 @@ class Poisson(Distribution):
 
     The log-mass includes ``-log N!``. With ``mu = 0`` only ``N = 0`` is possible.
 
+    Parameters
+    ----------
+    mu : float or str
+        Mean, ``>= 0``; usually the name of a deterministic node of expected
+        counts.
+
     Examples
     --------
     >>> import pgmsim as pg
@@ -598,6 +784,36 @@ class Poisson(Distribution):
         return (0.0, np.inf)
 
     def validate_data(self, x, node):
+        """Check that the observed counts are non-negative integers.
+
+        Parameters
+        ----------
+        x : array_like
+            The observed counts.
+        node : str
+            The data node, named in error messages.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``x`` as floats.
+
+        Raises
+        ------
+        ValueError
+            If a value is negative, not an integer, NaN or infinite; the
+            message gives the first one and its index.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> pg.Poisson("mu").validate_data([3, 0, 1], "N")
+        array([3., 0., 1.])
+        >>> pg.Poisson("mu").validate_data([3, -1], "N")
+        Traceback (most recent call last):
+          ...
+        ValueError: Poisson data for node 'N' must be non-negative counts; 1 value(s) are negative, first -1 at index 1
+        """
         x = super().validate_data(x, node)
         if np.any(x < 0):
             bad = np.flatnonzero(x < 0)
@@ -616,6 +832,28 @@ class Poisson(Distribution):
         return x
 
     def loglike(self, x):
+        """A function of ``mu`` returning ``sum(logpdf(x))``, fast.
+
+        ``log N!`` is computed once, and ``N log mu`` only where ``N > 0``.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            The observed counts.
+
+        Returns
+        -------
+        callable
+            ``total(mu)``: for ``mu`` of shape ``(nwalkers, K)``, shape
+            ``(nwalkers,)``.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> total = pg.Poisson("mu").loglike(np.array([3, 0, 1]))
+        >>> total(np.array([[2.0, 1.0, 1.0]]))
+        array([-3.71231793])
+        """
         # log N! is a data-only constant, and N log mu vanishes where N = 0:
         # X-ray images are mostly empty pixels, so take the log only where N > 0.
         x = np.asarray(x, dtype=float)

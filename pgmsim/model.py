@@ -18,7 +18,19 @@ _INDEX_LETTERS = ("k", "j", "i", "l", "m", "n", "p", "q")
 
 
 class ModelError(ValueError):
-    """A mistake in the declaration of a model; the message names the node."""
+    """A mistake in the declaration of a model; the message names the node.
+
+    Raised when the node is declared, not later when the model is used.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("demo")
+    >>> m.data("N", pg.Poisson("mu"))
+    Traceback (most recent call last):
+      ...
+    pgmsim.model.ModelError: node 'N' refers to unknown node(s) 'mu'; known nodes: none yet (declare parents before their children)
+    """
 
 
 class Model:
@@ -84,6 +96,15 @@ class Model:
         ModelError
             If the plate exists already, ``within`` names no plate, or ``size``
             is not a positive integer.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("frames")
+        >>> m.plate("frames", size=3, index="i")
+        Plate(name='frames', index='i', size=3, within=None, label='frames $i$')
+        >>> m.plate("pixels", index="k", within="frames").within
+        'frames'
         """
         if name in self.plates:
             raise ModelError(f"plate {name!r} is already declared")
@@ -145,6 +166,17 @@ class Model:
             mismatch; for a joint prior, a number of names that differs from
             the prior's number of variables, or an invalid prior (e.g. a prior
             map with negative values), the message naming the parameters.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("population")
+        >>> m.param("mu_pop", pg.Uniform(0, 10))
+        'mu_pop'
+        >>> m.param("F", pg.Normal("mu_pop", 1.0), plate="sources")  # hierarchical
+        'F'
+        >>> m.node("F").parents
+        ('mu_pop',)
         """
         if not isinstance(name, str) or isinstance(prior, JointDistribution):
             return self._joint_param(name, prior, plate, label)
@@ -223,6 +255,17 @@ class Model:
         tuple of str
             ``(name,)`` for an ordinary prior; all the parameters of a joint
             prior (e.g. ``("x0", "y0")`` for a :class:`~pgmsim.MapPrior`).
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> m = pg.Model("located")
+        >>> m.param(("x0", "y0"), pg.MapPrior(np.ones((4, 4)), (0, 40, 0, 40)))
+        ('x0', 'y0')
+        >>> m.param("F", pg.LogUniform(1e-3, 1))
+        'F'
+        >>> m.prior_group("y0"), m.prior_group("F")
+        (('x0', 'y0'), ('F',))
         """
         return self._joint.get(name, (name,))
 
@@ -235,13 +278,32 @@ class Model:
         Parameters
         ----------
         name : str
+            Node name, a Python identifier: the argument name under which
+            deterministic functions receive the value.
         plate : str, optional
+            Plate on which the input is a vector (one value per pixel, say).
         label : str, optional
+            LaTeX label, without the plate index; guessed from the name by
+            default.
 
         Returns
         -------
         str
             The node name.
+
+        Raises
+        ------
+        ModelError
+            If the name is not an identifier or is already used.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("stamp")
+        >>> m.fixed("ex", plate="pixels")
+        'ex'
+        >>> m.node("ex").kind
+        <NodeKind.FIXED: 'fixed'>
         """
         return self._add(Node(name, NodeKind.FIXED, self._label(name, label), plate))
 
@@ -261,14 +323,40 @@ class Model:
         name : str, optional
             Node name; the function's name by default.
         func : callable, optional
-            The function; omit it to use the decorator form.
+            The function; omit it to use the decorator form. Arguments without
+            a default value, and arguments named after existing nodes, are the
+            parents.
         plate : str, optional
+            Plate on which the value is a vector.
         label : str, optional
+            LaTeX label, without the plate index.
 
         Returns
         -------
         str or callable
             The node name, or a decorator that returns the function unchanged.
+
+        Raises
+        ------
+        ModelError
+            If an argument names no declared node, the function takes
+            ``*args`` or ``**kwargs``, or the name is already used.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> m = pg.Model("line")
+        >>> m.param("a", pg.Normal(0, 1))
+        'a'
+        >>> m.fixed("x", plate="points")
+        'x'
+        >>> m.deterministic("line", lambda a, x: a * x, plate="points")
+        'line'
+        >>> @m.deterministic(plate="points")
+        ... def mu(line):
+        ...     return np.exp(line)
+        >>> m.node("mu").parents
+        ('line',)
         """
         if callable(name) and func is None:
             name, func = None, name
@@ -290,15 +378,37 @@ class Model:
         Parameters
         ----------
         name : str
+            Node name, the key of its values in ``data={...}``.
         distribution : Distribution
-            E.g. ``pg.Poisson("mu")`` for photon counts.
+            E.g. ``pg.Poisson("mu")`` for photon counts; its arguments name
+            nodes or are numbers.
         plate : str, optional
+            Plate on which the data are a vector (one value per pixel, say).
         label : str, optional
+            LaTeX label, without the plate index.
 
         Returns
         -------
         str
             The node name.
+
+        Raises
+        ------
+        ModelError
+            If the distribution is missing or not a pgmsim distribution, an
+            argument names no declared node, or an argument lives on a plate
+            that does not broadcast against the node's plate.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("counts")
+        >>> m.param("lam", pg.Gamma(2.0, 1.0))
+        'lam'
+        >>> m.data("N", pg.Poisson("lam"), plate="obs")
+        'N'
+        >>> print(m.factorization())
+        p(lam, {N_k}) = p(lam) prod_k p(N_k | lam)
         """
         if distribution is None:
             raise ModelError(f"data node {name!r} needs a sampling distribution")
@@ -316,13 +426,51 @@ class Model:
         return {n: self.graph.nodes[n]["node"] for n in self.graph.nodes}
 
     def node(self, name):
-        """The :class:`~pgmsim.nodes.Node` called ``name``."""
+        """The :class:`~pgmsim.nodes.Node` called ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A node of the model.
+
+        Returns
+        -------
+        Node
+            Its kind, label, plate, distribution, function and parents.
+
+        Raises
+        ------
+        KeyError
+            If there is no such node; the message lists the known ones.
+
+        Examples
+        --------
+        >>> from pgmsim.models import xray_agn
+        >>> xray_agn.build().node("N").distribution
+        Poisson('mu')
+        """
         if name not in self.graph:
             raise KeyError(f"no node {name!r}; known nodes: {', '.join(self.graph)}")
         return self.graph.nodes[name]["node"]
 
     def names(self, kind):
-        """Names of the nodes of one kind, in topological order."""
+        """Names of the nodes of one kind, in topological order.
+
+        Parameters
+        ----------
+        kind : NodeKind or str
+            ``"parameter"``, ``"fixed"``, ``"deterministic"`` or ``"data"``.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> from pgmsim.models import xray_agn
+        >>> xray_agn.build().names("parameter")
+        ['x0', 'y0', 'F', 'b', 'sigma']
+        """
         kind = NodeKind(kind)
         return [n for n in self.order if self.node(n).kind is kind]
 
@@ -333,7 +481,26 @@ class Model:
         return list(nx.lexicographical_topological_sort(self.graph, key=position.get))
 
     def plate_chain(self, plate):
-        """The plate and its enclosing plates, innermost first."""
+        """The plate and its enclosing plates, innermost first.
+
+        Parameters
+        ----------
+        plate : str or None
+            A plate name; ``None`` (no plate) gives an empty list.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("frames")
+        >>> _ = m.plate("frames")
+        >>> _ = m.plate("pixels", within="frames")
+        >>> m.plate_chain("pixels")
+        ['pixels', 'frames']
+        """
         chain = []
         while plate is not None:
             chain.append(plate)
@@ -358,6 +525,12 @@ class Model:
         ValueError
             If two nodes disagree on the length of a plate, or a value on a
             plate is not a vector.
+
+        Examples
+        --------
+        >>> from pgmsim.models import xray_agn
+        >>> xray_agn.build().plate_sizes(xray_agn.default_inputs(size=40))
+        {'pixels': 1600}
         """
         sizes = {p.name: p.size for p in self.plates.values() if p.size is not None}
         source = {p: "its declaration" for p in sizes}
@@ -386,15 +559,55 @@ class Model:
         """Draw every node by ancestral sampling (mock data).
 
         See :func:`pgmsim.simulate.simulate`.
+
+        Parameters
+        ----------
+        inputs : dict, optional
+            Values of the fixed inputs (all of them are required).
+        params : dict, optional
+            Values of some or all parameters; the others are drawn from their
+            priors.
+        seed : int or numpy.random.Generator, optional
+            The same seed gives the same result.
+
+        Returns
+        -------
+        dict
+            Every node's value, keyed by name.
+
+        Examples
+        --------
+        >>> from pgmsim.models import xray_agn
+        >>> m = xray_agn.build()
+        >>> sim = m.simulate(inputs=xray_agn.default_inputs(), params=xray_agn.TRUTH, seed=1)
+        >>> sim["N"].shape, sim["N"].dtype
+        ((1600,), dtype('int64'))
         """
         from .simulate import simulate
 
         return simulate(self, inputs=inputs, params=params, seed=seed)
 
     def factorization(self, verbose=False):
-        """The joint density written as a product of factors.
+        r"""The joint density written as a product of factors.
 
         See :func:`pgmsim.factorize.factorization`.
+
+        Parameters
+        ----------
+        verbose : bool
+            Also list each stochastic node's distribution
+            (``x_0 \sim \mathcal{U}(0, 40)``).
+
+        Returns
+        -------
+        Factorization
+            ``str()`` gives plain text, ``.latex`` LaTeX.
+
+        Examples
+        --------
+        >>> from pgmsim.models import xray_agn
+        >>> print(xray_agn.build().factorization())
+        p(x0, y0, F, b, sigma, {N_k}) = p(x0) p(y0) p(F) p(b) p(sigma) prod_k p(N_k | x0, y0, F, b, sigma)
         """
         from .factorize import factorization
 
@@ -404,6 +617,27 @@ class Model:
         """Draw the PGM with daft, laid out automatically.
 
         See :func:`pgmsim.render.render`.
+
+        Parameters
+        ----------
+        observed : bool
+            ``True`` draws data nodes as observed (the inference view),
+            ``False`` as open circles (the forward view).
+        **options
+            ``observed_style``, ``positions`` and ``dpi``, passed to
+            :func:`pgmsim.render.render`.
+
+        Returns
+        -------
+        daft.PGM
+            Already rendered; save it with ``pgm.savefig("pgm.png")``.
+
+        Examples
+        --------
+        >>> from pgmsim.models import xray_agn
+        >>> pgm = xray_agn.build().render(observed=False)
+        >>> pgm.figure is not None
+        True
         """
         from .render import render
 
@@ -413,6 +647,28 @@ class Model:
         """The posterior density given observed data and fixed inputs.
 
         See :class:`pgmsim.posterior.Posterior`.
+
+        Parameters
+        ----------
+        data : dict
+            Observed values of every data node.
+        inputs : dict, optional
+            Values of every fixed input.
+
+        Returns
+        -------
+        Posterior
+            Its ``log_prob`` takes one parameter vector or a batch of walkers.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("counts")
+        >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+        >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+        >>> post = m.posterior(data={"N": [3, 5, 4]})
+        >>> post.param_names
+        ['lam']
         """
         from .posterior import Posterior
 

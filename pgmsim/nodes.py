@@ -13,7 +13,20 @@ __all__ = ["NodeKind", "Node", "Plate", "default_label"]
 
 
 class NodeKind(enum.Enum):
-    """What a node holds; decides how it is simulated, factorised and drawn."""
+    """What a node holds; decides how it is simulated, factorised and drawn.
+
+    ``PARAMETER``: a prior, sampled by emcee, drawn as an open circle.
+    ``FIXED``: a known input, conditioned on, drawn as a dot.
+    ``DETERMINISTIC``: a function of its parents, folded into its children's
+    factors, drawn as a dot. ``DATA``: a sampling distribution, drawn as a
+    circle (a double circle when observed).
+
+    Examples
+    --------
+    >>> from pgmsim.nodes import NodeKind
+    >>> NodeKind("data"), NodeKind.DATA.stochastic, NodeKind.FIXED.stochastic
+    (<NodeKind.DATA: 'data'>, True, False)
+    """
 
     PARAMETER = "parameter"
     FIXED = "fixed"
@@ -22,6 +35,7 @@ class NodeKind(enum.Enum):
 
     @property
     def stochastic(self):
+        """Whether nodes of this kind have a distribution (parameters and data)."""
         return self in (NodeKind.PARAMETER, NodeKind.DATA)
 
 
@@ -41,6 +55,13 @@ class Plate:
         Name of the enclosing plate, for nested plates.
     label : str
         Text drawn on the plate in the PGM.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("frames")
+    >>> m.plate("frames", size=3, index="i")
+    Plate(name='frames', index='i', size=3, within=None, label='frames $i$')
     """
 
     name: str
@@ -69,6 +90,13 @@ class Node:
         The function of a deterministic node.
     parents : tuple of str
         Names of the nodes this one depends on.
+
+    Examples
+    --------
+    >>> from pgmsim.models import xray_agn
+    >>> node = xray_agn.build().node("mu")
+    >>> node.kind, node.plate, node.parents
+    (<NodeKind.DETERMINISTIC: 'deterministic'>, 'pixels', ('x0', 'y0', 'F', 'b', 'sigma', 'ex', 'x', 'y'))
     """
 
     name: str
@@ -101,6 +129,18 @@ def default_label(name):
 
     ``x0`` becomes ``x_0``, ``sigma`` becomes ``\sigma``, ``sigma_pop`` becomes
     ``\sigma_{\mathrm{pop}}`` and ``S02`` becomes ``S_{02}``.
+
+    Parameters
+    ----------
+    name : str
+        A node name.
+
+    Returns
+    -------
+    str
+        LaTeX, without ``$`` delimiters: Greek letter names become Greek
+        letters, trailing digits and the part after an underscore become a
+        subscript, other words of several letters are set upright.
 
     Examples
     --------

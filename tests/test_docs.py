@@ -151,11 +151,25 @@ def _resolve(path):
 
 
 def _documented(obj, sections):
-    from numpydoc.docscrape import get_doc_object
+    """Names listed in the given sections of the object's own docstring."""
+    from numpydoc.docscrape import NumpyDocString
 
-    doc = get_doc_object(obj)
+    doc = NumpyDocString(inspect.getdoc(obj) or "")
     return {name.strip().lstrip("*") for section in sections for entry in doc[section]
             for name in entry.name.split(",")}
+
+
+def _attribute_docs(cls):
+    """Fields documented by a string after them (read from the source, as Sphinx does)."""
+    from sphinx.errors import PycodeError
+    from sphinx.pycode import ModuleAnalyzer
+
+    try:
+        docs = ModuleAnalyzer.for_module(cls.__module__).find_attr_docs()
+    except PycodeError:  # no source to read
+        return set()
+    return {attr for (owner, attr), lines in docs.items()
+            if owner == cls.__qualname__ and "".join(lines).strip()}
 
 
 def docstring_problems(path):
@@ -172,10 +186,14 @@ def docstring_problems(path):
         else:
             # a class documents its constructor's arguments as Parameters, or as
             # Attributes when they are stored as such (dataclasses, results)
-            signature = inspect.signature(obj)
-            kinds = {p.kind for p in signature.parameters.values()}
-            documented = _documented(obj, ("Parameters", "Attributes", "Other Parameters"))
-            undocumented = [p.name for p in signature.parameters.values()
+            try:
+                parameters = list(inspect.signature(obj).parameters.values())
+            except ValueError:  # a builtin constructor, e.g. an exception's
+                parameters = []
+            kinds = {p.kind for p in parameters}
+            documented = (_documented(obj, ("Parameters", "Attributes", "Other Parameters"))
+                          | _attribute_docs(obj))
+            undocumented = [p.name for p in parameters
                             if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
                             and p.name not in documented]
             star_only = kinds <= {inspect.Parameter.VAR_POSITIONAL,

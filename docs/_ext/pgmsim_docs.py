@@ -153,8 +153,12 @@ def _directive(module, name, obj):
         if issubclass(obj, BaseException):
             return f".. autoexception:: {name}\n   :members:\n"
         options = ["   :members:"]
-        if issubclass(obj, tuple) and hasattr(obj, "_fields"):  # NamedTuple fields
-            options.append(f"   :exclude-members: {', '.join(obj._fields)}")
+        if issubclass(obj, tuple) and hasattr(obj, "_fields"):
+            # NamedTuple fields: keep those with a docstring of their own, drop
+            # the others ("Alias for field number 0"; the class docstring has them)
+            bare = [f for f in obj._fields if f not in _attribute_docs(obj)]
+            if bare:
+                options.append(f"   :exclude-members: {', '.join(bare)}")
         if "enum" in {b.__module__ for b in type(obj).__mro__}:
             options.append("   :undoc-members:")
         return f".. autoclass:: {name}\n" + "\n".join(options) + "\n"
@@ -163,6 +167,19 @@ def _directive(module, name, obj):
     value = repr(obj)
     extra = "\n   :no-value:" if len(value) > 120 else ""
     return f".. autodata:: {name}{extra}\n"
+
+
+def _attribute_docs(cls):
+    """Fields of ``cls`` documented by a string after them in the source."""
+    from sphinx.errors import PycodeError
+    from sphinx.pycode import ModuleAnalyzer
+
+    try:
+        docs = ModuleAnalyzer.for_module(cls.__module__).find_attr_docs()
+    except PycodeError:  # no source to read: document nothing more
+        return set()
+    return {attr for (owner, attr), lines in docs.items()
+            if owner == cls.__qualname__ and "".join(lines).strip()}
 
 
 def _canonical(obj):
