@@ -28,17 +28,25 @@ The real data are found through ``pgmsim.datasets`` (``$PGMSIM_DATA``) or
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import platform
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-import numpy as np
+# One core for every side's elementwise work and BLAS calls (the hand-written
+# sparse posterior's dot product would otherwise start OpenBLAS threads, which
+# stall on a busy machine); set before numpy is imported, inherited by the
+# sampling runs. Threads are measured on purpose, with ParallelLogProb.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -211,17 +219,37 @@ def bench_batch_sizes(report, opts):
     return worst
 
 
+_FORKED = {}
+
+
+def _forked_log_prob(theta):
+    return _FORKED["post"].log_prob(theta)
+
+
 def bench_threads(report, case, label, opts):
-    """A batch of 16 walkers (emcee's half ensemble) on one core and on two threads."""
+    """A batch of 16 walkers (emcee's half ensemble) on one core, on two
+    threads (what ``pg.sample(parallel=2)`` uses) and on two forked processes
+    (the emcee-pool way, each process holding a copy of the posterior)."""
+    import multiprocessing
+
     batch = cases.walker_ball(case.theta, 16, seed=3)
-    with ParallelLogProb(case.post, workers=2, min_elements=0) as threaded:
+    _FORKED["post"] = case.post
+    with ParallelLogProb(case.post, workers=2, min_elements=0) as threaded, \
+            multiprocessing.get_context("fork").Pool(2) as pool:
         np.testing.assert_array_equal(threaded(batch), case.post.log_prob(batch))
+
+        def forked():
+            return np.concatenate(pool.map(_forked_log_prob, np.array_split(batch, 2)))
+
+        np.testing.assert_array_equal(forked(), case.post.log_prob(batch))
         times = interleaved({"serial": lambda: case.post.log_prob(batch),
-                             "threads": lambda: threaded(batch)},
+                             "threads": lambda: threaded(batch), "processes": forked},
                             rounds=opts.rounds, target=opts.block)
     ratio = paired_ratio(times, "serial", "threads")
     report.add(label, "batch of 16 on 2 threads (ParallelLogProb)", _median(times["threads"]),
                "s", ref="serial / threads", ratio=ratio, note="speed-up of 2 cores")
+    report.add(label, "batch of 16 on 2 forked processes", _median(times["processes"]),
+               "s", ref="serial / processes", ratio=paired_ratio(times, "serial", "processes"))
     return ratio
 
 
