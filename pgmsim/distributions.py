@@ -30,6 +30,21 @@ __all__ = [
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
+def _overflowed(out, *args):
+    """A log-likelihood with ``-inf`` where it is NaN although no argument is.
+
+    Such a NaN comes from an argument that overflowed to infinity (``exp`` of a
+    large parameter: ``inf - inf``); finite data have zero density there. A NaN
+    argument keeps its NaN, so that the posterior can name the node at fault.
+    Called only when ``out`` holds a NaN: off the hot path.
+    """
+    nan_arg = False
+    for arg in args:
+        arg = np.asarray(arg)
+        nan_arg = nan_arg | (np.isnan(arg).any(axis=-1) if arg.ndim else np.isnan(arg))
+    return np.where(np.isnan(out) & ~nan_arg, -np.inf, out)
+
+
 def _format_number(value):
     """Short LaTeX/plain form of a number: 40, 0.5, 10^{-3}."""
     value = float(value)
@@ -358,7 +373,10 @@ class Distribution:
         """
 
         def total(*params):
-            return np.sum(self._logpdf(x, *params), axis=-1)
+            out = np.sum(self._logpdf(x, *params), axis=-1)
+            if np.isnan(out).any():
+                out = _overflowed(out, *params)
+            return out
 
         return total
 
@@ -529,6 +547,8 @@ class Normal(Distribution):
                 r = x - mu
                 out = -0.5 * np.sum(r * r, axis=-1) / s**2 - n * np.log(s)
                 out = out - 0.5 * n * _LOG_2PI
+            if np.isnan(out).any():
+                out = _overflowed(out, mu, sigma)
             return np.where(bad, -np.inf, out)
 
         return total
@@ -865,6 +885,8 @@ class Poisson(Distribution):
             def total(mu):
                 mu = np.asarray(mu)[..., 0] if np.ndim(mu) else mu
                 out = special.xlogy(counts, mu) - mu - const
+                if np.isnan(out).any():
+                    out = np.where(np.isnan(out) & ~np.isnan(mu), -np.inf, out)
                 return np.where(mu < 0, -np.inf, out)
 
             return total
@@ -883,6 +905,8 @@ class Poisson(Distribution):
             logs = np.log(mu if dense else mu.take(nonzero, axis=-1))
             logs *= counts
             out = logs.sum(axis=-1) - mu.sum(axis=-1) - const
+            if np.isnan(out).any():  # an infinite mean: -inf; a NaN one stays NaN
+                out = _overflowed(out, mu)
             # a NaN in mu must stay NaN so that the caller can name its source
             if mu.ndim == 1:
                 return -np.inf if mu.min() < 0 else out
