@@ -26,7 +26,18 @@ __all__ = ["ExtractedSpectrum", "box_extraction", "optimal_extraction"]
 
 
 class ExtractedSpectrum(NamedTuple):
-    """Extracted 1-D spectrum; unpacks as ``flux, flux_var``."""
+    """Extracted 1-D spectrum; unpacks as ``flux, flux_var``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgmsim.extraction import box_extraction
+    >>> data = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    >>> spectrum = box_extraction(data, np.ones_like(data))
+    >>> spectrum.flux, spectrum.flux_var
+    (array([ 9., 12.]), array([3., 3.]))
+    >>> flux, flux_var = spectrum
+    """
 
     flux: np.ndarray
     """Flux per dispersion column, shape (ncol,)."""

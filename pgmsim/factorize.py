@@ -29,6 +29,12 @@ class Factor:
     joint : tuple of str
         The other parameters of a joint prior, which share this factor:
         ``p(x_0, y_0)`` has ``node="x0"`` and ``joint=("y0",)``.
+
+    Examples
+    --------
+    >>> from pgmsim.models import xray_agn
+    >>> xray_agn.build().factorization().factors[-1]
+    Factor(node='N', given=('x0', 'y0', 'F', 'b', 'sigma'), plate='pixels', joint=())
     """
 
     node: str
@@ -56,6 +62,18 @@ class Factorization:
         LaTeX, without math delimiters.
     text : str
         Plain text.
+    lines : list of str
+        With ``verbose=True``, the plain-text line of each factor's
+        distribution (``x0 ~ Uniform(0, 40)``); empty otherwise.
+
+    Examples
+    --------
+    >>> from pgmsim.models import xray_agn
+    >>> f = xray_agn.build().factorization(verbose=True)
+    >>> f.lines[0], f.lines[-1]
+    ('x0 ~ Uniform(0, 40)', 'N_k ~ Poisson(mu)')
+    >>> "aligned" in f.latex  # one row per line, aligned on the signs
+    True
     """
 
     factors: list

@@ -299,7 +299,19 @@ def disk_kernel(radius):
 
 
 class SignificanceMaps(NamedTuple):
-    """Result of :func:`significance_maps` (all maps have the image shape)."""
+    """Result of :func:`significance_maps` (all maps have the image shape).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgmsim.imagestats import significance_maps
+    >>> on = np.zeros((5, 5)); on[2, 2] = 9
+    >>> maps = significance_maps(on, np.ones((5, 5)), alpha=1.0, radius=1)
+    >>> maps._fields
+    ('n_on', 'n_off', 'excess', 'significance')
+    >>> float(maps.n_on[2, 2]), float(maps.excess[2, 2])
+    (9.0, 4.0)
+    """
 
     n_on: np.ndarray
     """On counts, summed within the correlation radius."""
@@ -513,7 +525,15 @@ def ml_covariance(neg2logl, theta_hat, step=None):
 
 
 class MLFit(NamedTuple):
-    """Result of :func:`fit_ml`."""
+    """Result of :func:`fit_ml`.
+
+    Examples
+    --------
+    >>> from pgmsim.imagestats import fit_ml
+    >>> fit = fit_ml(lambda t: ((t[0] - 3.0) / 0.5) ** 2, [0.0])
+    >>> fit.success, np.round(fit.cov, 4)
+    (True, array([[0.25]]))
+    """
 
     theta: np.ndarray
     """Maximum-likelihood parameters."""

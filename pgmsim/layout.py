@@ -54,6 +54,16 @@ class Layout:
     links : list of tuple
         Undirected ``(node, node)`` pairs: parameters that share a joint
         prior, drawn joined by a line.
+
+    Examples
+    --------
+    >>> from pgmsim.layout import layout
+    >>> from pgmsim.models import xray_agn
+    >>> plan = layout(xray_agn.build())
+    >>> list(plan.plates), plan.members["pixels"] == {"ex", "x", "y", "mu", "N"}
+    (['pixels'], True)
+    >>> plan.positions["x0"][1] > plan.positions["N"][1]  # parameters above the data
+    True
     """
 
     positions: dict
@@ -64,7 +74,21 @@ class Layout:
     links: list = field(default_factory=list)
 
     def overlapping_nodes(self):
-        """Pairs of nodes whose discs overlap."""
+        """Pairs of nodes whose discs overlap.
+
+        Returns
+        -------
+        list of tuple
+            ``(node, node)`` pairs closer than the sum of their radii plus a
+            small clearance.
+
+        Examples
+        --------
+        >>> from pgmsim.layout import layout
+        >>> from pgmsim.models import xray_agn
+        >>> layout(xray_agn.build()).overlapping_nodes()
+        []
+        """
         names = list(self.positions)
         out = []
         for i, a in enumerate(names):
@@ -75,7 +99,21 @@ class Layout:
         return out
 
     def hidden_edges(self):
-        """``(edge, node)`` pairs where an edge passes under a node it does not touch."""
+        """``(edge, node)`` pairs where an edge passes under a node it does not touch.
+
+        Returns
+        -------
+        list of tuple
+            ``((parent, child), node)`` for each such crossing.
+
+        Examples
+        --------
+        >>> from pgmsim.layout import layout
+        >>> from pgmsim.models import xray_agn
+        >>> plan = layout(xray_agn.build(), positions={"x0": (1.65, -1.0)})
+        >>> plan.hidden_edges()  # x0 moved onto the arrow from F to mu
+        [(('F', 'mu'), 'x0')]
+        """
         out = []
         for edge in self.edges + self.links:
             p, q = (np.asarray(self.positions[n], float) for n in edge)
@@ -87,7 +125,20 @@ class Layout:
         return out
 
     def misplaced_nodes(self):
-        """``(node, plate)`` pairs: a node inside a plate it is not on, or outside its own."""
+        """``(node, plate)`` pairs: a node inside a plate it is not on, or outside its own.
+
+        Returns
+        -------
+        list of tuple
+
+        Examples
+        --------
+        >>> from pgmsim.layout import layout
+        >>> from pgmsim.models import xray_agn
+        >>> plan = layout(xray_agn.build(), positions={"x0": (1.65, -2.0)})
+        >>> ("x0", "pixels") in plan.misplaced_nodes()  # x0 moved into the plate
+        True
+        """
         out = []
         for plate, (x, y, w, h) in self.plates.items():
             for name, (px, py) in self.positions.items():
@@ -97,11 +148,39 @@ class Layout:
         return out
 
     def problems(self):
-        """Every overlap, hidden edge and misplaced node; empty when the layout is clean."""
+        """Every overlap, hidden edge and misplaced node; empty when the layout is clean.
+
+        Returns
+        -------
+        list of tuple
+            :meth:`overlapping_nodes`, then :meth:`hidden_edges`, then
+            :meth:`misplaced_nodes`.
+
+        Examples
+        --------
+        >>> from pgmsim.layout import layout
+        >>> from pgmsim.models import xray_agn
+        >>> layout(xray_agn.build()).problems()
+        []
+        """
         return (self.overlapping_nodes() + self.hidden_edges() + self.misplaced_nodes())
 
     def bounds(self):
-        """``(xmin, ymin, xmax, ymax)`` of everything drawn."""
+        """``(xmin, ymin, xmax, ymax)`` of everything drawn.
+
+        Returns
+        -------
+        tuple of float
+            In layout units; node labels are allowed a little room above.
+
+        Examples
+        --------
+        >>> from pgmsim.layout import layout
+        >>> from pgmsim.models import xray_agn
+        >>> xmin, ymin, xmax, ymax = layout(xray_agn.build()).bounds()
+        >>> xmax > xmin and ymax > ymin
+        True
+        """
         xs, ys = [], []
         for name, (x, y) in self.positions.items():
             r = self.radii[name]
@@ -199,11 +278,21 @@ def layout(model, positions=None):
     Returns
     -------
     Layout
+        Positions, radii, plate rectangles, edges; check it with
+        :meth:`Layout.problems`.
 
     Raises
     ------
     ValueError
         If ``positions`` names an unknown node.
+
+    Examples
+    --------
+    >>> from pgmsim.layout import layout
+    >>> from pgmsim.models import xray_agn
+    >>> plan = layout(xray_agn.build(), positions={"N": (0.0, -6.0)})
+    >>> plan.positions["N"], plan.problems()
+    ((0.0, -6.0), [])
     """
     positions = dict(positions or {})
     unknown = set(positions) - set(model.graph)

@@ -29,6 +29,18 @@ def image_comparison(observed, simulated, titles=("observed", "simulated", "diff
     ------
     ValueError
         If the two images differ in shape.
+
+    Examples
+    --------
+    >>> from pgmsim.models import xray_agn
+    >>> from pgmsim.plots import image_comparison
+    >>> m, inputs = xray_agn.build(), xray_agn.default_inputs()
+    >>> mock = m.simulate(inputs=inputs, params=xray_agn.TRUTH, seed=1)["N"]
+    >>> replica = m.simulate(inputs=inputs, params=xray_agn.TRUTH, seed=2)["N"]
+    >>> fig = image_comparison(xray_agn.as_image(mock, inputs),
+    ...                        xray_agn.as_image(replica, inputs))
+    >>> len(fig.axes)  # three images and two colour bars
+    5
     """
     observed, simulated = np.asarray(observed, float), np.asarray(simulated, float)
     if observed.shape != simulated.shape or observed.ndim != 2:

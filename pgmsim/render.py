@@ -120,6 +120,16 @@ def node_specs(model, plan, observed=True):
     dict
         Node name to a dict with ``content``, ``x``, ``y``, ``scale`` and the
         style flags (``fixed``, ``observed``).
+
+    Examples
+    --------
+    >>> from pgmsim.layout import layout
+    >>> from pgmsim.models import xray_agn
+    >>> from pgmsim.render import node_specs
+    >>> m = xray_agn.build()
+    >>> spec = node_specs(m, layout(m))["N"]
+    >>> spec["content"], spec["observed"], spec["fixed"]
+    ('$N_k$', True, False)
     """
     specs = {}
     for name, (x, y) in plan.positions.items():
