@@ -34,6 +34,19 @@ class SamplingResult:
     Attributes
     ----------
     chain, log_prob, acceptance_fraction, param_names, posterior
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("gauss")
+    >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+    >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+    >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+    >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+    >>> res
+    <SamplingResult: 400 steps x 8 walkers x 2 parameters, mean acceptance ...>
+    >>> res.chain.shape, res.log_prob.shape, res.acceptance_fraction.shape
+    ((400, 8, 2), (400, 8), (8,))
     """
 
     def __init__(self, chain, log_prob, acceptance_fraction, param_names, posterior=None):
@@ -45,7 +58,32 @@ class SamplingResult:
 
     @classmethod
     def from_sampler(cls, sampler, posterior):
-        """Collect the chain of an :class:`emcee.EnsembleSampler`."""
+        """Collect the chain of an :class:`emcee.EnsembleSampler`.
+
+        Parameters
+        ----------
+        sampler : emcee.EnsembleSampler
+            A sampler of ``posterior.log_prob`` that has run.
+        posterior : Posterior
+            The density it sampled: its parameter names label the result.
+
+        Returns
+        -------
+        SamplingResult
+            The steps done so far.
+
+        Examples
+        --------
+        >>> import emcee, pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> sampler = emcee.EnsembleSampler(8, post.ndim, post.log_prob, vectorize=True)
+        >>> _ = sampler.run_mcmc(post.sample_prior(seed=0, n=8), 50)
+        >>> pg.SamplingResult.from_sampler(sampler, post).param_names
+        ['mu', 'sigma']
+        """
         n = sampler.iteration
         return cls(sampler.get_chain()[:n], sampler.get_log_prob()[:n],
                    sampler.acceptance_fraction, posterior.param_names, posterior)
@@ -84,6 +122,19 @@ class SamplingResult:
         Returns
         -------
         numpy.ndarray
+            Shape ``(nsteps', nwalkers, ndim)``, or ``(nsteps' * nwalkers,
+            ndim)`` with ``flat=True``.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> res.get_chain().shape, res.get_chain(discard=100, thin=10, flat=True).shape
+        ((400, 8, 2), (240, 2))
         """
         chain = self.chain[self._discard(discard)::thin]
         return chain.reshape(-1, self.ndim) if flat else chain
@@ -97,6 +148,23 @@ class SamplingResult:
             Burn-in steps to drop; the first quarter of the chain by default.
         thin : int
             Keep every ``thin``-th step.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(nsamples, ndim)``, columns in the order of
+            ``param_names``.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> res.flat_samples().shape   # the first 100 of 400 steps dropped
+        (2400, 2)
         """
         return self.get_chain(discard=self._discard(discard), thin=thin, flat=True)
 
@@ -117,7 +185,32 @@ class SamplingResult:
         return tau
 
     def ess(self, discard=None):
-        """Effective sample size of each parameter: samples / autocorrelation time."""
+        """Effective sample size of each parameter: samples / autocorrelation time.
+
+        Unlike :attr:`autocorr_time`, this does not warn for short chains;
+        the estimate is then rough.
+
+        Parameters
+        ----------
+        discard : int, optional
+            Burn-in; the first quarter of the chain by default.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(ndim,)``.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> res.ess().shape
+        (2,)
+        """
         chain = self.get_chain(discard=discard)
         tau, _ = _integrated_time(chain)
         return chain.shape[0] * chain.shape[1] / np.maximum(tau, 1.0)
@@ -136,6 +229,20 @@ class SamplingResult:
         astropy.table.Table
             Columns ``name, median, lower, upper`` (16th and 84th percentiles),
             ``mean, std, ess``. The burn-in used is in ``meta``.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> table = res.summary()
+        >>> table.colnames, table.meta["discard"]
+        (['name', 'median', 'lower', 'upper', 'mean', 'std', 'ess'], 100)
+        >>> print(table["name"].tolist())
+        ['mu', 'sigma']
         """
         discard = self._discard(discard)
         samples = self.flat_samples(discard=discard, thin=thin)
@@ -153,7 +260,26 @@ class SamplingResult:
         return table
 
     def labels(self):
-        """LaTeX labels of the parameters, for plots."""
+        r"""LaTeX labels of the parameters, for plots.
+
+        Returns
+        -------
+        list of str
+            ``$label$`` of each parameter, from the model's nodes (with the
+            index for parameters on a plate); the bare names when the result
+            carries no posterior.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> res.labels()
+        ['$\\mu$', '$\\sigma$']
+        """
         if self.posterior is None:
             return list(self.param_names)
         model = self.posterior.model
@@ -179,6 +305,18 @@ class SamplingResult:
         Returns
         -------
         matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> fig = res.corner(truths={"mu": 1.0, "sigma": 0.6})
+        >>> len(fig.axes)   # a 2 x 2 grid
+        4
         """
         import corner
 
@@ -194,9 +332,27 @@ class SamplingResult:
     def trace(self, discard=0):
         """Trace plot: every walker's path for each parameter.
 
+        Parameters
+        ----------
+        discard : int
+            Steps not drawn at the start; all are drawn by default, so that
+            the burn-in shows.
+
         Returns
         -------
         matplotlib.figure.Figure
+            One panel per parameter, steps along x.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> len(res.trace().axes)
+        2
         """
         import matplotlib.pyplot as plt
 
