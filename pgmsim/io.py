@@ -58,6 +58,15 @@ class Image:
         A copy of the header of the HDU the data came from.
     path : pathlib.Path or None
         The file the image was read from (None for images built in memory).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from astropy.io import fits
+    >>> from pgmsim.io import Image
+    >>> image = Image(data=np.zeros((2, 3)), wcs=None, header=fits.Header())
+    >>> image.shape, image.name
+    ((2, 3), '<in-memory image>')
     """
 
     data: np.ndarray

@@ -30,12 +30,25 @@ def initial_walkers(post, nwalkers, initial=None, seed=None, ball=1e-3):
     Returns
     -------
     numpy.ndarray, shape (nwalkers, ndim)
+        Every row with a finite log-posterior.
 
     Raises
     ------
     ValueError
         If the given positions have zero posterior density, or have the
         wrong shape.
+
+    Examples
+    --------
+    >>> import numpy as np, pgmsim as pg
+    >>> from pgmsim.sampling import initial_walkers
+    >>> m = pg.Model("counts")
+    >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+    >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+    >>> post = m.posterior(data={"N": [3, 5, 4]})
+    >>> walkers = initial_walkers(post, 8, initial={"lam": 4.0}, seed=1)
+    >>> walkers.shape, bool(np.all(np.abs(walkers - 4.0) < 0.05))
+    ((8, 1), True)
     """
     rng = np.random.default_rng(seed)
     if initial is None:

@@ -35,6 +35,19 @@ def check_inputs(model, inputs, expected_kind, what):
         array, or a non-finite value.
     TypeError
         If ``inputs`` is not a dict, or a value is not numeric.
+
+    Examples
+    --------
+    >>> from pgmsim.models import xray_agn
+    >>> from pgmsim.nodes import NodeKind
+    >>> from pgmsim.simulate import check_inputs
+    >>> m = xray_agn.build()
+    >>> check_inputs(m, {"ex": [1, 2]}, NodeKind.FIXED, "inputs")
+    {'ex': array([1., 2.])}
+    >>> check_inputs(m, {"N": [1, 2]}, NodeKind.FIXED, "inputs")
+    Traceback (most recent call last):
+      ...
+    ValueError: inputs contains 'N', which is a data node, not a fixed node
     """
     if inputs is not None and not isinstance(inputs, Mapping):
         raise TypeError(
