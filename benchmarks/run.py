@@ -53,7 +53,7 @@ sys.path.insert(0, str(HERE))
 
 import cases  # noqa: E402
 import peers  # noqa: E402
-from timing import interleaved, paired_ratio  # noqa: E402
+from timing import interleaved, paired_ratio, ratio_quartiles  # noqa: E402
 
 import pgmsim as pg  # noqa: E402
 from pgmsim import posterior as posterior_module  # noqa: E402
@@ -100,23 +100,25 @@ class Report:
     def _format(self, row):
         ratio = "" if row["ratio"] is None else f"{row['ratio']:.2f}"
         met = {True: "yes", False: "NO", None: ""}[row["met"]]
-        return (f"{row['case']:<13} {row['what']:<46} {self._value(row['value'], row['unit']):>11}"
-                f"  {row['ref'] or '':<30} {ratio:>6}  {row['target'] or '':<8} {met}")
+        line = (f"{row['case']:<13} {row['what']:<46} {self._value(row['value'], row['unit']):>11}"
+                f"  {row['ref'] or '':<30} {ratio:>6}  {row['target'] or '':<8} {met:<4}")
+        return f"{line} {row['note']}".rstrip()
 
     def header(self):
         """The table's header line."""
         return (f"{'case':<13} {'measurement':<46} {'value':>11}  {'ratio against':<30} "
-                f"{'ratio':>6}  {'target':<8} met")
+                f"{'ratio':>6}  {'target':<8} met  note")
 
     def markdown(self):
         """The table in Markdown."""
-        lines = ["| case | measurement | value | ratio against | ratio | target | met |",
-                 "| --- | --- | ---: | --- | ---: | --- | --- |"]
+        lines = ["| case | measurement | value | ratio against | ratio | target | met | note |",
+                 "| --- | --- | ---: | --- | ---: | --- | --- | --- |"]
         for r in self.rows:
             ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
             met = {True: "yes", False: "**no**", None: ""}[r["met"]]
             lines.append(f"| {r['case']} | {r['what']} | {self._value(r['value'], r['unit'])} "
-                         f"| {r['ref'] or ''} | {ratio} | {r['target'] or ''} | {met} |")
+                         f"| {r['ref'] or ''} | {ratio} | {r['target'] or ''} | {met} "
+                         f"| {r['note']} |")
         return "\n".join(lines)
 
     def as_dict(self):
@@ -126,6 +128,12 @@ class Report:
 
 def _median(times):
     return float(np.median(times))
+
+
+def _spread(times, a, b):
+    """Note giving the interquartile range of the per-round ratios."""
+    q1, q3 = ratio_quartiles(times, a, b)
+    return f"rounds' IQR {q1:.2f}-{q3:.2f}"
 
 
 def _loop(func, theta):
@@ -157,7 +165,8 @@ def bench_evaluations(report, case, hands, label, opts, peer_calls, targets):
                    ref="pgmsim / this", ratio=ratio,
                    target=f"<= {targets['overhead']}" if is_best else None,
                    met=(ratio <= targets["overhead"]) if is_best else None,
-                   note="graph overhead against the faster hand-written numpy" if is_best else "")
+                   note=_spread(times, "pgmsim", name)
+                   + ("; the faster hand-written numpy" if is_best else ""))
     if "numpy" in times and "numpy sparse" in times:
         report.add(label, "  sparse log buys (numpy dense / sparse)", None, "",
                    ratio=paired_ratio(times, "numpy", "numpy sparse"))
@@ -167,11 +176,12 @@ def bench_evaluations(report, case, hands, label, opts, peer_calls, targets):
         report.add(label, "  straightforward, full image", _median(times["straightforward"]),
                    "s", ref=f"pgmsim / (this x kept {frac:.3f})", ratio=ratio,
                    target="<= 1", met=ratio <= 1.0,
-                   note="masking: kept pixels only vs every pixel times the fraction kept")
+                   note="masking: " + _spread(times, "pgmsim", "straightforward"))
     for name in peer_calls:
         ratio = paired_ratio(times, "pgmsim", name)
         report.add(label, f"  {name}", _median(times[name]), "s", ref="pgmsim / this",
-                   ratio=ratio, target="< 1", met=ratio < 1.0)
+                   ratio=ratio, target="< 1", met=ratio < 1.0,
+                   note=_spread(times, "pgmsim", name))
 
     # batches of 32 walkers against 32 single calls
     dense = hands["numpy"].func
@@ -185,7 +195,9 @@ def bench_evaluations(report, case, hands, label, opts, peer_calls, targets):
     report.add(label, "log_prob, batch of 32 walkers", _median(times["pgmsim batch"]), "s")
     report.add(label, "  throughput vs 32 single calls", _median(times["pgmsim loop"]), "s",
                ref="loop / batch", ratio=gain, target=f">= {targets['batch']}",
-               met=gain >= targets["batch"])
+               met=gain >= targets["batch"],
+               note=_spread(times, "pgmsim loop", "pgmsim batch")
+               + f"; {post._chunk()} walkers per pass")
     report.add(label, "  numpy, one pass over the batch", _median(times["numpy batch"]), "s",
                ref="pgmsim batch / this",
                ratio=paired_ratio(times, "pgmsim batch", "numpy batch"))
@@ -215,7 +227,7 @@ def bench_batch_sizes(report, opts):
         report.add(f"stamp {size}x{size}", "batch of 32 vs 32 single calls",
                    _median(times["batch"]), "s", ref="loop / batch", ratio=gain,
                    target=">= 1", met=gain >= 1.0,
-                   note=f"{post._chunk()} walkers per pass")
+                   note=f"{_spread(times, 'loop', 'batch')}; {post._chunk()} walkers per pass")
     return worst
 
 
@@ -245,9 +257,17 @@ def bench_threads(report, case, label, opts):
         times = interleaved({"serial": lambda: case.post.log_prob(batch),
                              "threads": lambda: threaded(batch), "processes": forked},
                             rounds=opts.rounds, target=opts.block)
+        # CPU seconds per wall second of the threaded calls: up to 2 when both
+        # threads compute at once (numpy releases the GIL), 1 if they take turns
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        for _ in range(max(3, int(opts.block * 20 / _median(times["threads"])))):
+            threaded(batch)
+        concurrency = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
     ratio = paired_ratio(times, "serial", "threads")
     report.add(label, "batch of 16 on 2 threads (ParallelLogProb)", _median(times["threads"]),
-               "s", ref="serial / threads", ratio=ratio, note="speed-up of 2 cores")
+               "s", ref="serial / threads", ratio=ratio,
+               note=f"{_spread(times, 'serial', 'threads')}; CPU/wall {concurrency:.2f}; "
+                    f"load average {os.getloadavg()[0]:.1f}")
     report.add(label, "batch of 16 on 2 forked processes", _median(times["processes"]),
                "s", ref="serial / processes", ratio=paired_ratio(times, "serial", "processes"))
     return ratio
@@ -414,7 +434,7 @@ def main(argv=None):
     parser.add_argument("--no-runs", action="store_true", help="skip the sampling runs")
     parser.add_argument("--markdown", default=None, help="also write the table as Markdown")
     opts = parser.parse_args(argv)
-    opts.rounds = 5 if opts.quick else 15
+    opts.rounds = 5 if opts.quick else 31
     opts.block = 0.01 if opts.quick else 0.05
     if opts.quick and not opts.peers:
         opts.no_peers = True

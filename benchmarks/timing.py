@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-__all__ = ["calibrate", "interleaved", "paired_ratio"]
+__all__ = ["calibrate", "interleaved", "paired_ratio", "ratio_quartiles"]
 
 
 def calibrate(func, target=0.02, most=100_000):
@@ -104,3 +104,17 @@ def paired_ratio(times, a, b):
     2.0
     """
     return float(np.median(times[a] / times[b]))
+
+
+def ratio_quartiles(times, a, b):
+    """First and third quartiles over rounds of ``time[a] / time[b]``: the
+    spread of the per-round ratios, i.e. the noise of the machine.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ratio_quartiles({"a": np.array([1.0, 2.0, 3.0]), "b": np.ones(3)}, "a", "b")
+    (1.5, 2.5)
+    """
+    q1, q3 = np.percentile(times[a] / times[b], [25, 75])
+    return float(q1), float(q3)
