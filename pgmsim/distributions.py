@@ -908,6 +908,8 @@ class Poisson(Distribution):
             if np.isnan(out).any():  # an infinite mean: -inf; a NaN one stays NaN
                 out = _overflowed(out, mu)
             # a NaN in mu must stay NaN so that the caller can name its source
+            if mu.min() >= 0:  # the common case: one reduction over all walkers
+                return out
             if mu.ndim == 1:
                 return -np.inf if mu.min() < 0 else out
             return np.where(mu.min(axis=-1) < 0, -np.inf, out)

@@ -192,6 +192,12 @@ def test_sparse_poisson_likelihood_matches_scipy():
     bad[np.flatnonzero(counts == 0)[0]] = -0.1
     assert loglike(bad) == -np.inf
     assert list(loglike(np.vstack([mu[0], bad]))[1:]) == [-np.inf]
+    # NaN stays NaN (the posterior names its source), beside a negative walker
+    nan = mu[1].copy()
+    nan[5] = np.nan
+    mixed = loglike(np.vstack([mu[0], nan, bad]))
+    assert mixed[0] == pytest.approx(expected[0], rel=1e-12)
+    assert np.isnan(mixed[1]) and mixed[2] == -np.inf
 
 
 def test_poisson_log_factorial_is_computed_once_per_dataset(monkeypatch):
