@@ -512,15 +512,14 @@ def classic_estimates(cal, aperture=6.0, annulus=(8.0, 12.0)):
     gain = calibration.photon_transfer_gain(flats[:2], biases[:2])
     g, g_rel = gain.value, gain.error / gain.value
     rn = calibration.read_noise(biases[:2], gain)
-    bias = calibration.Estimate(float(bias_map.mean()), float(bias_map.std(ddof=1) / np.sqrt(npix)))
+    estimate = calibration.Estimate
+    bias = estimate(float(bias_map.mean()), float(bias_map.std(ddof=1) / np.sqrt(npix)))
     d_adu, d_adu_err = dark_map.mean(), dark_map.std(ddof=1) / np.sqrt(npix)
-    dark = calibration.Estimate(float(g * d_adu), float(g * d_adu * np.hypot(d_adu_err / d_adu, g_rel)))
-    level = (flats - bias_map).mean(axis=(1, 2)) / t_flat - d_adu   # ADU/s
-    lamp = calibration.Estimate(float(g * level.mean()),
-                                float(g * level.mean() * np.hypot(
-                                    level.std(ddof=1) / np.sqrt(level.size) / level.mean(), g_rel)))
+    dark = estimate(float(g * d_adu), float(g * d_adu * np.hypot(d_adu_err / d_adu, g_rel)))
+    level = (flats - bias_map).mean(axis=(1, 2)) / t_flat - d_adu   # ADU/s, one per flat
+    level_rel = level.std(ddof=1) / np.sqrt(level.size) / level.mean()
+    lamp = estimate(float(g * level.mean()), float(g * level.mean() * np.hypot(level_rel, g_rel)))
     image = calibration.calibrate(science[0], bias_map, flat_map, dark_map, t_sci)
-    ny, nx = image.shape
     peak_y, peak_x = np.unravel_index(np.argmax(image), image.shape)
     x0, y0 = calibration.centroid(image, peak_x, peak_y, aperture)
     x0, y0 = calibration.centroid(image, x0, y0, aperture)
@@ -531,11 +530,12 @@ def classic_estimates(cal, aperture=6.0, annulus=(8.0, 12.0)):
     flux = g * phot.flux / t_sci
     flux_err = flux * np.hypot(phot.flux_err / phot.flux, g_rel)
     sky = g * phot.sky / t_sci
+    sky_err = sky * np.hypot(phot.sky_err / phot.sky, g_rel)
     return {
         "bias": bias, "gain": gain, "rn": rn, "dark": dark, "lamp": lamp,
-        "F": calibration.Estimate(float(flux), float(flux_err)),
-        "sky": calibration.Estimate(float(sky), float(sky * np.hypot(phot.sky_err / phot.sky, g_rel))),
-        "x0": calibration.Estimate(x0, float("nan")), "y0": calibration.Estimate(y0, float("nan")),
+        "F": estimate(float(flux), float(flux_err)),
+        "sky": estimate(float(sky), float(sky_err)),
+        "x0": estimate(x0, float("nan")), "y0": estimate(y0, float("nan")),
         "master_bias": bias_map, "dark_rate": dark_map, "master_flat": flat_map,
     }
 

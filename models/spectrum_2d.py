@@ -11,9 +11,10 @@ emission line,
     f(x) = c_0 + c_1 (x - x_{\mathrm{mid}})
            + F_\ell \, G(x;\, x_\ell, \sigma_\ell),
 
-with :math:`G` a unit-area Gaussian integrated over the pixel, ``F_line``
-the line flux (counts), ``line_x`` its centre and ``line_sigma`` its width
-(columns). Across the slit the light is spread by the seeing into a Gaussian
+with :math:`x_{\mathrm{mid}}` the middle column, :math:`G` a unit-area
+Gaussian integrated over the pixel, ``line_flux`` (:math:`F_\ell`) the line
+flux in counts, ``line_x`` its centre and ``line_sigma`` its width in
+columns. Across the slit the light is spread by the seeing into a Gaussian
 profile of width :math:`\sigma_y` centred on the trace, which the optics tilt
 slightly: :math:`y_c(x) = y_0 + y_1 (x - x_{\mathrm{mid}})`. The profile
 :math:`P(x, y)` is that Gaussian integrated over each pixel's row, so it
@@ -35,7 +36,9 @@ column into one flux with :func:`pgmsim.extraction.box_extraction` (the sum
 over an aperture around the trace) and
 :func:`pgmsim.extraction.optimal_extraction` (Horne 1986, weights
 proportional to profile over variance). :func:`extraction_comparison` repeats
-this over many mocks: optimal extraction has the lower variance.
+this over many mocks: optimal extraction has the lower variance, also than
+a box whose flux is divided by the fraction of the profile it holds (the
+aperture correction that makes it unbiased).
 
 The nodes.
 
