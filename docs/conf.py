@@ -41,7 +41,6 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".ipynb": "myst-nb"}
 root_doc = "index"
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "images", "Thumbs.db", ".DS_Store"]
-templates_path = ["_templates"]
 default_role = "obj"
 
 # -- autodoc, autosummary, numpydoc ---------------------------------------------
