@@ -79,10 +79,23 @@ def _h5py():
 class CheckpointError(ValueError):
     """A checkpoint file that cannot be used: corrupt, or from another run.
 
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming the file.
+    filename : str or pathlib.Path
+        The file at fault.
+
     Attributes
     ----------
     filename : str
         The file at fault.
+
+    Examples
+    --------
+    >>> err = CheckpointError("checkpoint file 'run.h5' is corrupt", "run.h5")
+    >>> isinstance(err, ValueError), err.filename
+    (True, 'run.h5')
     """
 
     def __init__(self, message, filename):
@@ -234,6 +247,22 @@ class Checkpoint(Backend):
             it does not exist and ``resume`` is set; it is corrupt or
             truncated; or it holds a run of another model, other parameters,
             other priors, other data or inputs, or another number of walkers.
+
+        Examples
+        --------
+        >>> import pgmsim as pg, tempfile, pathlib
+        >>> m = pg.Model("counts")
+        >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+        >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+        >>> post = m.posterior(data={"N": [3, 5, 4]})
+        >>> store = Checkpoint(pathlib.Path(tempfile.mkdtemp()) / "run.h5")
+        >>> store.open(post, nwalkers=8, nsteps=100)
+        >>> store.filename.exists(), store.iteration
+        (True, 0)
+        >>> store.open(post, nwalkers=8, nsteps=100)
+        Traceback (most recent call last):
+          ...
+        pgmsim.backends.CheckpointError: checkpoint file '...' already exists; ...
         """
         info = provenance(post, nwalkers)
         exists = self.filename.exists()
@@ -261,8 +290,17 @@ class Checkpoint(Backend):
         Parameters
         ----------
         nwalkers, ndim : int
+            Shape of the ensemble.
         capacity : int
             Steps to allocate in the file.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> store = Checkpoint(pathlib.Path(tempfile.mkdtemp()) / "run.h5")
+        >>> store.reset(nwalkers=4, ndim=2, capacity=10)
+        >>> store.shape, store.committed
+        ((4, 2), 0)
         """
         super().reset(nwalkers, ndim)
         h5py = _h5py()
@@ -401,7 +439,29 @@ class Checkpoint(Backend):
     # ------------------------------------------------------------------
     # emcee's backend interface
     def save_step(self, state, accepted):
-        """Store a step in memory, and commit to the file when it is time."""
+        """Store a step in memory, and commit to the file when it is time.
+
+        Called by emcee after each step.
+
+        Parameters
+        ----------
+        state : emcee.State
+            Walker positions, log-posterior values and random state.
+        accepted : numpy.ndarray of bool, shape (nwalkers,)
+            Which walkers moved.
+
+        Examples
+        --------
+        >>> import numpy as np, emcee, tempfile, pathlib
+        >>> store = Checkpoint(pathlib.Path(tempfile.mkdtemp()) / "run.h5", every=0)
+        >>> store.reset(nwalkers=4, ndim=1)
+        >>> state = emcee.State(np.zeros((4, 1)), log_prob=np.zeros(4),
+        ...                     random_state=np.random.RandomState(1).get_state())
+        >>> store.grow(1, None)
+        >>> store.save_step(state, np.ones(4, bool))
+        >>> store.committed
+        1
+        """
         super().save_step(state, accepted)
         # one assignment: a Ctrl-C cannot leave it half made
         self._snapshot = (self.iteration, self.random_state, self.accepted.copy())
@@ -415,6 +475,14 @@ class Checkpoint(Backend):
         -------
         int
             Number of steps in the file.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> store = Checkpoint(pathlib.Path(tempfile.mkdtemp()) / "run.h5")
+        >>> store.reset(nwalkers=4, ndim=1)
+        >>> store.commit()  # nothing new to write
+        0
         """
         snapshot = self._snapshot
         if snapshot is None or snapshot[0] == self.committed:
@@ -467,6 +535,19 @@ def load_result(filename, posterior=None):
     CheckpointError
         If the file is missing, corrupt, or (with ``posterior``) from another
         run.
+
+    Examples
+    --------
+    >>> import pgmsim as pg, tempfile, pathlib
+    >>> m = pg.Model("counts")
+    >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+    >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "run.h5"
+    >>> _ = pg.sample(m.posterior(data={"N": [3, 5]}), nwalkers=4, nsteps=20, seed=1,
+    ...               progress=False, backend=path)
+    >>> res = load_result(path)
+    >>> res.chain.shape, res.meta["model"], res.meta["committed"]
+    ((20, 4, 1), 'counts', 20)
     """
     from .results import SamplingResult
 

@@ -149,6 +149,13 @@ class PPCResult:
         ``T(y_rep_s, theta_s)`` of the replicated data.
     p_value : float
         Fraction of draws with ``replicated >= observed``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check = PPCResult("N", "deviance", np.array([3.0, 4.0]), np.array([5.0, 1.0]), 0.5)
+    >>> check
+    <PPCResult: deviance of 'N', 2 draws, p = 0.5>
     """
 
     node: str
@@ -163,6 +170,13 @@ class PPCResult:
         Returns
         -------
         matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> check = PPCResult("N", "chi2", np.array([3.0, 4.0]), np.array([5.0, 1.0]), 0.5)
+        >>> len(check.plot().axes)
+        1
         """
         import matplotlib.pyplot as plt
 
@@ -256,6 +270,18 @@ def residuals(result, node=None, n=200, seed=None, discard=None):
         ``residual`` (data - model) and ``pearson`` (residual divided by the
         square root of the posterior-mean variance), each of the data's
         shape.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("counts")
+    >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+    >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+    >>> post = m.posterior(data={"N": [3, 5, 4, 6]})
+    >>> res = pg.sample(post, nwalkers=8, nsteps=200, seed=1, progress=False)
+    >>> maps = residuals(res, n=50, seed=2)
+    >>> maps["pearson"].shape
+    (4,)
     """
     rep = result.posterior_predictive(n=n, seed=seed, discard=discard)
     post = result.posterior
@@ -306,6 +332,18 @@ def residual_map(result, node=None, shape=None, image=None, n=200, seed=None,
     ------
     ValueError
         If the data cannot be made into an image.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("counts")
+    >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+    >>> _ = m.data("N", pg.Poisson("lam"), plate="pixels")
+    >>> post = m.posterior(data={"N": [3, 5, 4, 6, 2, 4]})
+    >>> res = pg.sample(post, nwalkers=8, nsteps=200, seed=1, progress=False)
+    >>> fig = residual_map(res, shape=(2, 3), n=20, seed=2)
+    >>> [ax.get_title() for ax in fig.axes if ax.get_images()][-1]
+    'Pearson residual'
     """
     import matplotlib.pyplot as plt
 

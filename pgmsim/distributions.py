@@ -183,7 +183,10 @@ class Distribution:
         """
         x = np.asarray(x, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = self._logpdf(x, *self._resolve(params))
+            # arrays, so that invalid arguments give inf or NaN, never a Python
+            # ZeroDivisionError (0.0 / 0.0 between floats)
+            args = [np.asarray(a, dtype=float) for a in self._resolve(params)]
+            out = self._logpdf(x, *args)
         out = np.where(np.isnan(out), -np.inf, out)
         return out[()] if out.ndim == 0 else out
 

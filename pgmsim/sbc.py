@@ -129,6 +129,17 @@ class SBCResult:
         The arguments of the run.
     tests : dict
         :func:`rank_uniformity` of the ranks.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("rate")
+    >>> _ = m.plate("obs", size=5)
+    >>> _ = m.param("lam", pg.Gamma(3.0, 1.0))
+    >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+    >>> res = pg.sbc(m, n_sims=20, nwalkers=4, nsteps=60, thin=10, initial=None, seed=1)
+    >>> res.n_sims, list(res.pvalues)
+    (20, ['lam'])
     """
 
     param_names: list
@@ -155,6 +166,24 @@ class SBCResult:
 
         With ``m`` parameters and two tests each, a calibrated posterior
         fails with probability at most ``2 m alpha``.
+
+        Parameters
+        ----------
+        alpha : float
+            Level of each test.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> ranks = np.random.default_rng(2).integers(0, 100, size=(200, 1))
+        >>> res = SBCResult(["a"], ranks, 99, ranks * 0.0, ranks * 0.0, np.ones(200), {},
+        ...                 rank_uniformity(ranks, 99))
+        >>> res.passed(alpha=1e-3)
+        True
         """
         return all(p > alpha for p in self.pvalues.values())
 
@@ -166,6 +195,15 @@ class SBCResult:
         astropy.table.Table
             Columns ``name, chi2, dof, chi2_pvalue, ks, ks_pvalue,
             median_tau``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> ranks = np.random.default_rng(2).integers(0, 100, size=(200, 1))
+        >>> res = SBCResult(["a"], ranks, 99, ranks * 0.0, ranks * 0.0, np.ones(200), {},
+        ...                 rank_uniformity(ranks, 99))
+        >>> res.table().colnames
+        ['name', 'chi2', 'dof', 'chi2_pvalue', 'ks', 'ks_pvalue', 'median_tau']
         """
         t = self.tests
         table = Table([self.param_names, t["chi2"], np.full(len(self.param_names),
@@ -184,9 +222,23 @@ class SBCResult:
         The grey band is the central ``level`` interval of each bin's count
         under uniform ranks (binomial).
 
+        Parameters
+        ----------
+        level : float
+            Probability content of the band.
+
         Returns
         -------
         matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> ranks = np.random.default_rng(2).integers(0, 100, size=(200, 2))
+        >>> res = SBCResult(["a", "b"], ranks, 99, ranks * 0.0, ranks * 0.0,
+        ...                 np.ones(200), {}, rank_uniformity(ranks, 99))
+        >>> len(res.plot().axes)
+        2
         """
         import matplotlib.pyplot as plt
 

@@ -7,6 +7,14 @@ matplotlib.use("Agg")
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# property-based tests: the same examples on every run (derandomize), a
+# bounded number of them, no timing deadline, nothing written to the repo
+settings.register_profile(
+    "pgmsim", derandomize=True, max_examples=60, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("pgmsim")
 
 
 @pytest.fixture(scope="session")
