@@ -84,7 +84,20 @@ class ParallelLogProb:
         return np.concatenate(list(self._executor.map(post.log_prob, parts)))
 
     def close(self):
-        """Stop the threads (they are idle between calls)."""
+        """Stop the threads (they are idle between calls).
+
+        Leaving a ``with`` block calls it.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> from pgmsim.parallel import ParallelLogProb
+        >>> m = pg.Model("counts")
+        >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+        >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+        >>> log_prob = ParallelLogProb(m.posterior(data={"N": [3, 5, 4]}), workers=2)
+        >>> log_prob.close()
+        """
         self._executor.shutdown(wait=True)
 
     def __enter__(self):

@@ -461,6 +461,18 @@ class Posterior:
         ------
         NonFiniteError
             If a node produces NaN inside the prior support.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> m = pg.Model("counts")
+        >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+        >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+        >>> post = m.posterior(data={"N": [3, 5, 4]})
+        >>> round(post.log_prob([4.0]), 4)
+        -7.7355
+        >>> post.log_prob([[4.0], [-1.0]])
+        array([-7.73547835,        -inf])
         """
         theta = np.asarray(theta)
         if theta.dtype != np.float64:
