@@ -339,6 +339,12 @@ def frame_kinds(inputs):
     ValueError
         Exposure time or light that changes within a frame, a frame with both
         the lamp and the sky, or a bias (zero time) with light.
+
+    Examples
+    --------
+    >>> from pgmsim.models import ccd_frames
+    >>> ccd_frames.frame_kinds(ccd_frames.default_inputs(n_bias=2, n_dark=1, n_flat=2))
+    array(['bias', 'bias', 'dark', 'flat', 'flat', 'science'], dtype='<U7')
     """
     t, lamp, sky = (_cube(np.asarray(inputs[k], float), inputs)
                     for k in ("t", "lamp_on", "sky_on"))
@@ -376,6 +382,13 @@ def as_image(values, inputs):
     ------
     ValueError
         If ``values`` has the wrong length or there is no science frame.
+
+    Examples
+    --------
+    >>> from pgmsim.models import ccd_frames
+    >>> cal = ccd_frames.simulate_calibration_set(seed=1)
+    >>> ccd_frames.as_image(cal.adu, cal.inputs).shape
+    (32, 32)
     """
     science = np.flatnonzero(frame_kinds(inputs) == "science")
     if science.size == 0:
@@ -398,6 +411,13 @@ class CalibrationSet:
         The fixed inputs.
     params : dict
         The parameter values used.
+
+    Examples
+    --------
+    >>> from pgmsim.models import ccd_frames
+    >>> cal = ccd_frames.simulate_calibration_set(seed=1)
+    >>> cal.cube.shape, str(cal.kinds[-1]), cal.exptime("science")
+    ((14, 32, 32), 'science', 120.0)
     """
 
     adu: np.ndarray
@@ -416,19 +436,49 @@ class CalibrationSet:
         return frame_kinds(self.inputs)
 
     def frames(self, kind):
-        """The frames of one kind, shape ``(n, ny, nx)``.
+        """The frames of one kind.
+
+        Parameters
+        ----------
+        kind : {"bias", "dark", "flat", "science"}
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, ny, nx)
 
         Raises
         ------
         ValueError
             If ``kind`` is not one of bias, dark, flat, science.
+
+        Examples
+        --------
+        >>> from pgmsim.models import ccd_frames
+        >>> ccd_frames.simulate_calibration_set(seed=1).frames("bias").shape
+        (5, 32, 32)
         """
         if kind not in ("bias", "dark", "flat", "science"):
             raise ValueError(f"kind must be 'bias', 'dark', 'flat' or 'science', got {kind!r}")
         return self.cube[self.kinds == kind]
 
     def exptime(self, kind):
-        """Exposure time of the frames of one kind (the first one's), seconds."""
+        """Exposure time of the frames of one kind (the first one's).
+
+        Parameters
+        ----------
+        kind : {"bias", "dark", "flat", "science"}
+
+        Returns
+        -------
+        float
+            Seconds.
+
+        Examples
+        --------
+        >>> from pgmsim.models import ccd_frames
+        >>> ccd_frames.simulate_calibration_set(seed=1).exptime("flat")
+        10.0
+        """
         return float(_cube(self.inputs["t"], self.inputs)[self.kinds == kind][0, 0, 0])
 
 
@@ -553,6 +603,14 @@ def initial_guess(inputs, data):
     -------
     dict
         A value for every parameter, inside its prior.
+
+    Examples
+    --------
+    >>> from pgmsim.models import ccd_frames
+    >>> cal = ccd_frames.simulate_calibration_set(seed=1)
+    >>> guess = ccd_frames.initial_guess(cal.inputs, {"adu": cal.adu})
+    >>> round(guess["bias"]), round(guess["width"], 1)
+    (1000, 1.5)
     """
     cal = CalibrationSet(adu=np.asarray(data["adu"], float), electrons=np.zeros(0),
                          inputs=inputs, params={})
@@ -604,6 +662,17 @@ def laplace_walkers(post, theta, nwalkers, seed=None):
     ValueError
         If the Hessian is not negative definite at ``theta`` (not a mode, or
         a mode on the edge of the prior).
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("mean")
+    >>> _ = m.param("a", pg.Uniform(-100, 100))
+    >>> _ = m.data("z", pg.Normal("a", 1.0), plate="obs")
+    >>> post = m.posterior(data={"z": [0.5, 1.5, 1.0, 1.0]})
+    >>> walkers = laplace_walkers(post, [1.0], 2000, seed=1)
+    >>> round(float(walkers.std()), 1)   # the posterior's: 1 / sqrt(4)
+    0.5
     """
     theta = np.asarray(theta, float)
     rng = np.random.default_rng(seed)
@@ -638,6 +707,18 @@ def generative_estimates(cal, nwalkers=32, nsteps=400, seed=0):
     Returns
     -------
     pgmsim.SamplingResult
+
+    Examples
+    --------
+    A small night (16x16 frames, two biases, a dark, two flats) for speed:
+
+    >>> from pgmsim.models import ccd_frames
+    >>> inputs = ccd_frames.default_inputs(nx=16, ny=16, n_bias=2, n_dark=1, n_flat=2)
+    >>> truth = dict(ccd_frames.TRUTH, x0=7.6, y0=8.3)
+    >>> cal = ccd_frames.simulate_calibration_set(truth, inputs, seed=2)
+    >>> res = ccd_frames.generative_estimates(cal, nsteps=40)
+    >>> res.chain.shape
+    (40, 32, 11)
     """
     ny, nx = _shape(cal.inputs)
     data = {"adu": cal.adu}
@@ -667,6 +748,16 @@ def compare_estimates(cal, result=None, nwalkers=32, nsteps=600, seed=0):
         One row per quantity of :data:`CLASSIC_QUANTITIES`: ``truth`` (the
         parameters the mock was made with), ``classic`` and ``classic_err``,
         ``model`` and ``model_err`` (posterior mean and standard deviation).
+
+    Examples
+    --------
+    >>> from pgmsim.models import ccd_frames
+    >>> inputs = ccd_frames.default_inputs(nx=16, ny=16, n_bias=2, n_dark=1, n_flat=2)
+    >>> truth = dict(ccd_frames.TRUTH, x0=7.6, y0=8.3)
+    >>> cal = ccd_frames.simulate_calibration_set(truth, inputs, seed=2)
+    >>> table = ccd_frames.compare_estimates(cal, nsteps=40)
+    >>> table.colnames
+    ['quantity', 'truth', 'classic', 'classic_err', 'model', 'model_err']
     """
     if result is None:
         result = generative_estimates(cal, nwalkers=nwalkers, nsteps=nsteps, seed=seed)

@@ -282,6 +282,13 @@ def as_image(values, inputs):
     Returns
     -------
     numpy.ndarray, shape (ny, nx)
+
+    Examples
+    --------
+    >>> from pgmsim.models import spectrum_2d
+    >>> inputs = spectrum_2d.default_inputs()
+    >>> spectrum_2d.as_image(inputs["x"], inputs)[0, :4]
+    array([0., 1., 2., 3.])
     """
     return np.asarray(values).reshape(_shape(inputs))
 
@@ -304,6 +311,15 @@ def initial_guess(inputs, data):
     dict
         A value for every parameter of the linear-background model (drop
         ``b1`` for the constant one).
+
+    Examples
+    --------
+    >>> from pgmsim.models import spectrum_2d
+    >>> inputs = spectrum_2d.default_inputs()
+    >>> sim = spectrum_2d.build().simulate(inputs=inputs, params=spectrum_2d.TRUTH, seed=1)
+    >>> guess = spectrum_2d.initial_guess(inputs, {"D": sim["D"]})
+    >>> round(guess["line_x"]), round(guess["y0"])
+    (48, 12)
     """
     image = as_image(np.asarray(data["D"], float), inputs)
     ny, nx = image.shape
@@ -342,7 +358,15 @@ def initial_guess(inputs, data):
 
 
 class Extraction(NamedTuple):
-    """Box and optimal extractions of one or more frames."""
+    """Box and optimal extractions of one or more frames.
+
+    Examples
+    --------
+    >>> from pgmsim.models import spectrum_2d
+    >>> ext = spectrum_2d.extraction_comparison(n_mocks=5)
+    >>> ext.box.shape, ext.optimal_var.shape
+    ((5, 100), (100,))
+    """
 
     box: np.ndarray
     """Box-extracted flux per column, shape (..., nx)."""
@@ -385,6 +409,15 @@ def extract(frames, inputs, params=None, aperture=2.5):
     ------
     ValueError
         If ``aperture`` is not positive or a frame has the wrong length.
+
+    Examples
+    --------
+    >>> from pgmsim.models import spectrum_2d
+    >>> inputs = spectrum_2d.default_inputs()
+    >>> sim = spectrum_2d.build().simulate(inputs=inputs, params=spectrum_2d.TRUTH, seed=1)
+    >>> ext = spectrum_2d.extract(sim["D"], inputs)
+    >>> bool(ext.optimal_var.sum() < ext.box_var.sum())
+    True
     """
     params = dict(TRUTH) if params is None else dict(params)
     if not aperture > 0:

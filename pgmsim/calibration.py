@@ -43,7 +43,14 @@ __all__ = [
 
 
 class Estimate(NamedTuple):
-    """A value and its one-sigma error; unpacks as ``value, error``."""
+    """A value and its one-sigma error; unpacks as ``value, error``.
+
+    Examples
+    --------
+    >>> value, error = Estimate(2.0, 0.1)
+    >>> error / value
+    0.05
+    """
 
     value: float
     """The estimate."""
@@ -351,7 +358,15 @@ def calibrate(raw, bias, flat, dark_rate=None, exptime=None):
 
 
 class Photometry(NamedTuple):
-    """Result of :func:`aperture_photometry`, in the image's units."""
+    """Result of :func:`aperture_photometry`, in the image's units.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> phot = aperture_photometry(np.full((9, 9), 3.0), 4, 4, 1, (2, 4))
+    >>> phot.sky, phot.npix
+    (3.0, 5)
+    """
 
     flux: float
     """Sky-subtracted sum in the aperture."""
