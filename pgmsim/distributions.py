@@ -908,9 +908,10 @@ class Poisson(Distribution):
             logs = np.log(mu if dense else mu.take(nonzero, axis=-1))
             logs *= counts
             out = logs.sum(axis=-1) - mu.sum(axis=-1) - const
-            if np.isnan(out).any():  # an infinite mean: -inf; a NaN one stays NaN
+            # an infinite mean: -inf; a NaN one stays NaN (so that the caller
+            # can name its source); one point: a float compare, not np.isnan
+            if (out != out) if mu.ndim == 1 else np.isnan(out).any():
                 out = _overflowed(out, mu)
-            # a NaN in mu must stay NaN so that the caller can name its source
             if mu.min() >= 0:  # the common case: one reduction over all walkers
                 return out
             if mu.ndim == 1:
