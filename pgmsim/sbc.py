@@ -265,10 +265,12 @@ class SBCResult:
                          fontsize=10)
             ax.set_xlim(0, 1)
             ax.set_xlabel("rank / (draws + 1)")
-        axes[0, 0].set_ylabel("simulations")
-        axes[0, 0].legend(fontsize=7, loc="lower center")
+        for ax in axes[:, 0]:
+            ax.set_ylabel("simulations")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
         fig.suptitle(f"SBC: {self.n_sims} simulations, {self.n_draws} draws each")
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
         return fig
 
     def __repr__(self):
