@@ -126,14 +126,45 @@ class Report:
         return {"meta": self.meta, "rows": self.rows, "runs": self.runs}
 
 
+def cpu_pressure():
+    """Share of the last 10 s during which runnable tasks waited for a CPU
+    (Linux pressure stall information, percent), or None where unavailable."""
+    try:
+        with open("/proc/pressure/cpu") as psi:
+            return float(psi.readline().split()[1].split("=")[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def wait_idle(opts, what):
+    """Wait, up to ``--wait-idle`` seconds, until the machine is idle: CPU
+    pressure under 10 percent (or, without pressure information, a 1-minute
+    load average under half the number of CPUs). Returns the state found."""
+    start = time.perf_counter()
+    while True:
+        pressure = cpu_pressure()
+        load = os.getloadavg()[0]
+        idle = pressure < 10 if pressure is not None else load < 0.5 * (os.cpu_count() or 1)
+        waited = time.perf_counter() - start
+        if idle or waited >= opts.wait_idle:
+            state = {"what": what, "idle": idle, "waited_s": round(waited, 1),
+                     "cpu_pressure": pressure, "load": load}
+            opts.idle_log.append(state)
+            if opts.wait_idle:
+                print(f"# {what}: {'idle' if idle else 'busy'} after {waited:.0f} s "
+                      f"(CPU pressure {pressure}, load {load:.1f})", flush=True)
+            return state
+        time.sleep(5)
+
+
 def _median(times):
     return float(np.median(times))
 
 
-def _spread(times, a, b):
-    """Note giving the interquartile range of the per-round ratios."""
+def _spread(times, a, b, scale=1.0):
+    """Note giving the interquartile range of the per-round ratios (times ``scale``)."""
     q1, q3 = ratio_quartiles(times, a, b)
-    return f"rounds' IQR {q1:.2f}-{q3:.2f}"
+    return f"rounds' IQR {q1 * scale:.2f}-{q3 * scale:.2f}"
 
 
 def _loop(func, theta):
@@ -176,7 +207,7 @@ def bench_evaluations(report, case, hands, label, opts, peer_calls, targets):
         report.add(label, "  straightforward, full image", _median(times["straightforward"]),
                    "s", ref=f"pgmsim / (this x kept {frac:.3f})", ratio=ratio,
                    target="<= 1", met=ratio <= 1.0,
-                   note="masking: " + _spread(times, "pgmsim", "straightforward"))
+                   note="masking: " + _spread(times, "pgmsim", "straightforward", 1 / frac))
     for name in peer_calls:
         ratio = paired_ratio(times, "pgmsim", name)
         report.add(label, f"  {name}", _median(times[name]), "s", ref="pgmsim / this",
@@ -433,6 +464,9 @@ def main(argv=None):
     parser.add_argument("--peers", action="store_true", help="include the peers in --quick")
     parser.add_argument("--no-runs", action="store_true", help="skip the sampling runs")
     parser.add_argument("--markdown", default=None, help="also write the table as Markdown")
+    parser.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
+                        help="before each part, wait up to SECONDS for an idle machine "
+                             "(CPU pressure under 10%%); what was found goes in the JSON")
     opts = parser.parse_args(argv)
     opts.rounds = 5 if opts.quick else 31
     opts.block = 0.01 if opts.quick else 0.05
@@ -447,7 +481,9 @@ def main(argv=None):
     report = Report(meta)
     print(report.header())
 
+    opts.idle_log = meta["idle"] = []
     stamp = cases.stamp()
+    wait_idle(opts, "xray_agn evaluations")
     hands = {"numpy": _Named(cases.StampNumpy(stamp), "hand-written numpy"),
              "numpy sparse": _Named(cases.StampNumpy(stamp, sparse=True),
                                     "hand-written numpy, log where N>0")}
@@ -455,7 +491,9 @@ def main(argv=None):
     bench_evaluations(report, stamp, hands, "xray_agn", opts, peer_calls,
                       {"overhead": 1.5, "batch": 2.0})
     bench_likelihood_share(report, stamp, "xray_agn", opts)
+    wait_idle(opts, "xray_agn threads")
     bench_threads(report, stamp, "xray_agn", opts)
+    wait_idle(opts, "batch sizes")
     bench_batch_sizes(report, opts)
 
     try:
@@ -472,14 +510,18 @@ def main(argv=None):
                  "straightforward": _Named(cases.ClusterStraightforward(cluster),
                                            "straightforward")}
         peer_calls = peer_evaluations(cluster, opts, report, label)
+        wait_idle(opts, "xray_cluster evaluations")
         bench_evaluations(report, cluster, hands, label, opts, peer_calls,
                           {"overhead": 1.10, "batch": 1.0})
         bench_likelihood_share(report, cluster, label, opts)
+        wait_idle(opts, "xray_cluster threads")
         bench_threads(report, cluster, label, opts)
 
     if not opts.no_runs:
+        wait_idle(opts, "end to end")
         bench_end_to_end(report, opts)
         if cluster is not None:
+            wait_idle(opts, "cluster runs")
             bench_cluster_runs(report, opts)
 
     meta["load_average_end"] = os.getloadavg()
