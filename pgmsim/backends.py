@@ -38,14 +38,23 @@ emcee draws from a legacy :class:`numpy.random.RandomState`; its full state
 after the last committed step is restored on resume, and the stored walker
 positions and log-posterior values are bit-for-bit those of the run. So a run
 resumed from a checkpoint gives the same chain, bit for bit, as the same run
-made in one go, provided that the log-posterior is itself deterministic:
-same machine, same numpy and BLAS builds and threading, same ``nwalkers``
-and ``moves``. What breaks it: a different number of walkers or different
-moves on resume (refused, or silently different, respectively); a
-log-posterior that splits the walkers into batches whose sizes depend on the
-number of worker processes (floating-point sums may differ in the last bit
-between batch shapes, and the chains then diverge); a different BLAS thread
-count; a posterior whose data or priors changed (refused).
+made in one go (tested, also across a ``SIGKILL``), provided that the
+log-posterior of each walker is itself deterministic. What is true of the
+pieces:
+
+- emcee's ``vectorize=True`` path, which :func:`pgmsim.sample` uses, calls the
+  log-posterior once per half-ensemble, in a fixed order: deterministic.
+  emcee's own ``pool`` argument is not used on that path.
+- ``pgmsim.sample(parallel=n)`` splits each batch of walkers over threads;
+  the Poisson and Normal log-likelihoods are row sums, so a walker's value
+  does not depend on which batch it is in, and the chain is the same as on
+  one thread (a run started with threads can be resumed without them).
+- What breaks it: another number of walkers (refused on resume) or other
+  ``moves`` (not detectable, the chain then differs); another machine, numpy
+  or BLAS build (``exp`` and ``log`` may differ in the last bit); a
+  user-written deterministic node that mixes walkers, e.g. a matrix product
+  over the batch, whose BLAS kernel groups rows differently for different
+  batch sizes; a posterior whose data or priors changed (refused).
 """
 
 from __future__ import annotations
