@@ -297,3 +297,19 @@ def test_a_reader_does_not_disturb_the_run(tmp_path):
     finally:
         reader.communicate("")
     assert res.nsteps == 100 and load_result(path).nsteps == 100
+
+
+def test_a_run_on_threads_resumes_on_one_thread_bit_for_bit(tmp_path):
+    from pgmsim.models import xray_agn
+
+    m = xray_agn.build()
+    inputs = xray_agn.default_inputs(seed=0)
+    sim = m.simulate(inputs=inputs, params=xray_agn.TRUTH, seed=0)
+    post = m.posterior(data={"N": sim["N"]}, inputs=inputs)
+    plain = pg.sample(post, nwalkers=32, nsteps=80, seed=3, initial=xray_agn.TRUTH,
+                      progress=False)
+    pg.sample(post, nwalkers=32, nsteps=40, seed=3, initial=xray_agn.TRUTH, progress=False,
+              parallel=2, backend=tmp_path / "run.h5")
+    resumed = pg.sample(post, nwalkers=32, nsteps=80, progress=False,
+                        backend=tmp_path / "run.h5", resume=True)
+    assert np.array_equal(resumed.chain, plain.chain)
