@@ -75,6 +75,7 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     Examples
     --------
     >>> import pathlib, tempfile
+    >>> import matplotlib.pyplot as plt
     >>> from pgmsim.cli import run_model
     >>> with tempfile.TemporaryDirectory() as out:
     ...     result = run_model("xray_agn", out, nsteps=20, progress=False,
@@ -83,6 +84,7 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     ['corner.png', 'factorization.tex', 'mock.png', 'pgm.png', 'summary.ecsv']
     >>> result.chain.shape
     (20, 32, 5)
+    >>> plt.close("all")  # the PGM and corner figures stay open in pyplot
     """
     import pgmsim as pg
     from .plots import image_comparison

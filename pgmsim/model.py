@@ -634,10 +634,12 @@ class Model:
 
         Examples
         --------
+        >>> import matplotlib.pyplot as plt
         >>> from pgmsim.models import xray_agn
         >>> pgm = xray_agn.build().render(observed=False)
         >>> pgm.figure is not None
         True
+        >>> plt.close(pgm.figure)
         """
         from .render import render
 

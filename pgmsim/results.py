@@ -317,6 +317,7 @@ class SamplingResult:
         >>> fig = res.corner(truths={"mu": 1.0, "sigma": 0.6})
         >>> len(fig.axes)   # a 2 x 2 grid
         4
+        >>> import matplotlib.pyplot as plt; plt.close(fig)
         """
         import corner
 
@@ -351,8 +352,10 @@ class SamplingResult:
         >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
         >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
         >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
-        >>> len(res.trace().axes)
+        >>> fig = res.trace()
+        >>> len(fig.axes)
         2
+        >>> import matplotlib.pyplot as plt; plt.close(fig)
         """
         import matplotlib.pyplot as plt
 
