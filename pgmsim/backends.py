@@ -227,6 +227,7 @@ class Checkpoint(Backend):
         self.every = float(every)
         self.committed = 0
         self.info = None
+        self._capacity = 0
         self._slot = 0
         self._last_commit = time.monotonic()
         self._snapshot = None
@@ -237,7 +238,11 @@ class Checkpoint(Backend):
     # ------------------------------------------------------------------
     # opening
     def open(self, post, nwalkers, nsteps, resume=False):
-        """Prepare the file for a run: create it, or load it to resume.
+        """Prepare the file for a run: check it can be made, or load it to resume.
+
+        A new file is created by :meth:`reset`, which emcee calls when the
+        sampler is made, after the walkers are placed: a run that fails to
+        start leaves no file behind.
 
         Parameters
         ----------
@@ -264,11 +269,13 @@ class Checkpoint(Backend):
         >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
         >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
         >>> post = m.posterior(data={"N": [3, 5, 4]})
-        >>> store = Checkpoint(pathlib.Path(tempfile.mkdtemp()) / "run.h5")
-        >>> store.open(post, nwalkers=8, nsteps=100)
-        >>> store.filename.exists(), store.iteration
-        (True, 0)
-        >>> store.open(post, nwalkers=8, nsteps=100)
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "run.h5"
+        >>> _ = pg.sample(post, nwalkers=8, nsteps=30, seed=1, progress=False, backend=path)
+        >>> store = Checkpoint(path)
+        >>> store.open(post, nwalkers=8, nsteps=100, resume=True)
+        >>> store.iteration
+        30
+        >>> Checkpoint(path).open(post, nwalkers=8, nsteps=100)
         Traceback (most recent call last):
           ...
         pgmsim.backends.CheckpointError: checkpoint file '...' already exists; ...
@@ -291,17 +298,19 @@ class Checkpoint(Backend):
                 f"backend=pgmsim.backends.Checkpoint('{self.filename}', overwrite=True) "
                 "to start again", self.filename)
         self.info = info
-        self.reset(nwalkers, post.ndim, capacity=nsteps)
+        self._capacity = int(nsteps)
+        self.iteration = 0  # nothing done yet; the file is made by reset()
 
-    def reset(self, nwalkers, ndim, capacity=0):
+    def reset(self, nwalkers, ndim, capacity=None):
         """Start an empty run and create its file (atomically).
 
         Parameters
         ----------
         nwalkers, ndim : int
             Shape of the ensemble.
-        capacity : int
-            Steps to allocate in the file.
+        capacity : int, optional
+            Steps to allocate in the file; by default the ``nsteps`` given
+            to :meth:`open`.
 
         Examples
         --------
@@ -313,6 +322,7 @@ class Checkpoint(Backend):
         """
         super().reset(nwalkers, ndim)
         h5py = _h5py()
+        capacity = self._capacity if capacity is None else int(capacity)
         info = self.info or {"model": "", "param_names": [], "distributions": {},
                              "data_sha256": "", "nwalkers": int(nwalkers), "ndim": int(ndim)}
         self.info = info

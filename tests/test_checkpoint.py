@@ -313,3 +313,14 @@ def test_a_run_on_threads_resumes_on_one_thread_bit_for_bit(tmp_path):
     resumed = pg.sample(post, nwalkers=32, nsteps=80, progress=False,
                         backend=tmp_path / "run.h5", resume=True)
     assert np.array_equal(resumed.chain, plain.chain)
+
+
+def test_a_run_that_fails_to_start_leaves_no_file(tmp_path):
+    post = counts_posterior()
+    path = tmp_path / "run.h5"
+    with pytest.raises(ValueError, match="zero posterior density"):
+        pg.sample(post, nwalkers=8, nsteps=30, progress=False, backend=path,
+                  initial={"lam": -1.0, "eps": 0.0})
+    assert not path.exists()
+    res = pg.sample(post, nwalkers=8, nsteps=30, seed=1, progress=False, backend=path)
+    assert load_result(path).nsteps == res.nsteps == 30
