@@ -1,5 +1,6 @@
 """The CCD calibration model, its exact simulation, the classic recipe and the fit."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from scipy import stats
@@ -39,7 +40,9 @@ def test_factorization_is_pinned():
 def test_layout_is_clean_and_renders(exact, tmp_path):
     model = ccd_frames.build(exact=exact)
     assert layout(model).problems() == []
-    model.render(observed=not exact).savefig(tmp_path / "pgm.png")
+    pgm = model.render(observed=not exact)
+    pgm.savefig(tmp_path / "pgm.png")
+    plt.close(pgm.figure)
     assert (tmp_path / "pgm.png").stat().st_size > 10_000
 
 

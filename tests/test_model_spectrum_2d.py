@@ -1,5 +1,6 @@
 """The 2D-spectrum model: extraction over many mocks and the posterior on one."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -30,7 +31,9 @@ def test_layout_is_clean(noise, background):
 
 
 def test_renders(tmp_path):
-    spectrum_2d.build().render().savefig(tmp_path / "pgm.png")
+    pgm = spectrum_2d.build().render()
+    pgm.savefig(tmp_path / "pgm.png")
+    plt.close(pgm.figure)
     assert (tmp_path / "pgm.png").stat().st_size > 10_000
 
 
