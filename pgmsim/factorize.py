@@ -107,13 +107,13 @@ def _stochastic_parents(model, name):
 
 def _latex_label(model, name):
     node = model.node(name)
-    index = "".join(model.plates[p].index for p in reversed(model.plate_chain(node.plate)))
+    index = model.plate_index(node.plate)
     return indexed(node.label, index)
 
 
 def _text_label(model, name):
     node = model.node(name)
-    index = "".join(model.plates[p].index for p in reversed(model.plate_chain(node.plate)))
+    index = model.plate_index(node.plate)
     return f"{name}_{index}" if index else name
 
 
@@ -134,7 +134,7 @@ def _write(model, factors, label, comma, bar, prod, bracket):
         if plate is None:
             parts.extend(body)
         else:
-            index = "".join(model.plates[p].index for p in reversed(model.plate_chain(plate)))
+            index = model.plate_index(plate)
             parts.append(prod(index, bracket(body) if len(body) > 1 else body[0]))
         i += end
     return parts
@@ -193,7 +193,7 @@ def factorization(model, verbose=False):
         return f"{{{label}}}" if model.node(n).plate else label
 
     latex_parts = _write(model, factors, _latex_label, ",", r"\mid ",
-                         lambda i, b: rf"\prod_{i} {b}",
+                         lambda i, b: rf"\prod_{{{i}}} {b}" if "," in i else rf"\prod_{i} {b}",
                          lambda b: r"\left[" + r"\,".join(b) + r"\right]")
     text_parts = _write(model, factors, _text_label, ", ", " | ",
                         lambda i, b: f"prod_{i} {b}", lambda b: "[" + " ".join(b) + "]")

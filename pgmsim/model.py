@@ -507,6 +507,29 @@ class Model:
             plate = self.plates[plate].within
         return chain
 
+    def plate_index(self, plate):
+        """LaTeX index of a plate with its enclosing ones, outermost first: ``"j,k"``.
+
+        Parameters
+        ----------
+        plate : str or None
+
+        Returns
+        -------
+        str
+            Empty for ``None``.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model()
+        >>> _ = m.plate("frames", index="j")
+        >>> _ = m.plate("pixels", index="k", within="frames")
+        >>> m.plate_index("pixels")
+        'j,k'
+        """
+        return ",".join(self.plates[p].index for p in reversed(self.plate_chain(plate)))
+
     def plate_sizes(self, values):
         """Size of each plate, from declarations and from the given values.
 

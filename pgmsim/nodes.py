@@ -169,4 +169,4 @@ def indexed(label, index):
     if match:
         base, sub = match.groups()
         return f"{base}_{{{sub},{index}}}"
-    return f"{label}_{index}"
+    return f"{label}_{index}" if len(index) == 1 else f"{label}_{{{index}}}"

@@ -83,7 +83,9 @@ def render(model, observed=True, observed_style="inner", positions=None, dpi=150
                    origin=(xmin - margin, ymin - margin), grid_unit=_GRID_UNIT,
                    node_unit=_NODE_UNIT,
                    observed_style=observed_style, dpi=dpi)
-    for plate, (x, y, w, h) in plan.plates.items():
+    # outer plates first: daft fills plates in white, which would hide inner ones
+    for plate in sorted(plan.plates, key=lambda p: len(model.plate_chain(p))):
+        x, y, w, h = plan.plates[plate]
         pgm.add_plate([x, y, w, h], label=model.plates[plate].label,
                       position="bottom left", label_offset=(4, 3))
     for name, spec in node_specs(model, plan, observed).items():
@@ -134,8 +136,7 @@ def node_specs(model, plan, observed=True):
     specs = {}
     for name, (x, y) in plan.positions.items():
         node = model.node(name)
-        index = "".join(model.plates[p].index
-                        for p in reversed(model.plate_chain(node.plate)))
+        index = model.plate_index(node.plate)
         spec = {"content": f"${indexed(node.label, index)}$", "x": x, "y": y,
                 "fixed": False, "observed": False}
         # daft edits a node's offset in place: give each node its own list
