@@ -174,9 +174,12 @@ class PPCResult:
         Examples
         --------
         >>> import numpy as np
+        >>> import matplotlib.pyplot as plt
         >>> check = PPCResult("N", "chi2", np.array([3.0, 4.0]), np.array([5.0, 1.0]), 0.5)
-        >>> len(check.plot().axes)
+        >>> fig = check.plot()
+        >>> len(fig.axes)
         1
+        >>> plt.close(fig)
         """
         import matplotlib.pyplot as plt
 
@@ -344,6 +347,7 @@ def residual_map(result, node=None, shape=None, image=None, n=200, seed=None,
     >>> fig = residual_map(res, shape=(2, 3), n=20, seed=2)
     >>> [ax.get_title() for ax in fig.axes if ax.get_images()][-1]
     'Pearson residual'
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     import matplotlib.pyplot as plt
 

@@ -237,8 +237,10 @@ class SBCResult:
         >>> ranks = np.random.default_rng(2).integers(0, 100, size=(200, 2))
         >>> res = SBCResult(["a", "b"], ranks, 99, ranks * 0.0, ranks * 0.0,
         ...                 np.ones(200), {}, rank_uniformity(ranks, 99))
-        >>> len(res.plot().axes)
+        >>> fig = res.plot()
+        >>> len(fig.axes)
         2
+        >>> import matplotlib.pyplot as plt; plt.close(fig)
         """
         import matplotlib.pyplot as plt
 
