@@ -34,6 +34,13 @@ def _outputs(nb):
         yield from cell.get("outputs", [])
 
 
+def test_notebooks_exist():
+    names = {path.stem for path in NOTEBOOKS}
+    expected = {"xray_agn", "xray_cluster", "image_fitting", "prior_map",
+                "ccd_calibration", "optimal_extraction", "building_models"}
+    assert expected <= names, f"missing notebooks: {sorted(expected - names)}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_executes(path, tmp_path, monkeypatch, request):
     nbformat = pytest.importorskip("nbformat")
