@@ -75,7 +75,6 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> import matplotlib.pyplot as plt
     >>> from pgmsim.cli import run_model
     >>> with tempfile.TemporaryDirectory() as out:
     ...     result = run_model("xray_agn", out, nsteps=20, progress=False,
@@ -84,8 +83,9 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     ['corner.png', 'factorization.tex', 'mock.png', 'pgm.png', 'summary.ecsv']
     >>> result.chain.shape
     (20, 32, 5)
-    >>> plt.close("all")  # the PGM and corner figures stay open in pyplot
     """
+    import matplotlib.pyplot as plt
+
     import pgmsim as pg
     from .plots import image_comparison
 
@@ -109,7 +109,9 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     (out / "factorization.tex").write_text(
         "% joint density of the pgmsim model " + model.name + "\n"
         "\\[\n" + factorization.latex + "\n\\]\n")
-    model.render().savefig(out / "pgm.png")
+    pgm = model.render()
+    pgm.savefig(out / "pgm.png")
+    plt.close(pgm.figure)
 
     sim = model.simulate(inputs=inputs, params=truth, seed=seed)
     data = {n: sim[n] for n in model.names("data")}
@@ -139,6 +141,7 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
 
     fig = result.corner(truths=truth)
     fig.savefig(out / "corner.png", dpi=100)
+    plt.close(fig)
     if hasattr(module, "as_image"):
         median = post.unpack(np.median(result.flat_samples(), axis=0))
         replica = model.simulate(inputs=inputs, params=median, seed=seed + 1)
@@ -147,7 +150,7 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
                                module.as_image(replica[data_node], inputs),
                                titles=("observed (mock)", "simulated at posterior median",
                                        "difference"))
-        fig.savefig(out / "mock.png", dpi=100)
+        fig.savefig(out / "mock.png", dpi=100)  # a Figure outside pyplot: nothing to close
     echo(f"\nwrote {', '.join(sorted(p.name for p in out.iterdir()))} to {out}/")
     return result
 

@@ -327,8 +327,15 @@ class SamplingResult:
         options.setdefault("quantiles", [0.16, 0.5, 0.84])
         options.setdefault("show_titles", True)
         options.setdefault("title_fmt", ".3g")
-        return corner.corner(self.flat_samples(discard=discard, thin=thin),
-                             truths=truths, **options)
+        samples = self.flat_samples(discard=discard, thin=thin)
+        if self.ndim > 1:
+            return corner.corner(samples, truths=truths, **options)
+        # corner cannot mark truths on a single histogram: draw the line here
+        fig = corner.corner(samples, **options)
+        if truths is not None:
+            color = options.get("truth_color", "#4682b4")
+            fig.axes[0].axvline(np.ravel(truths)[0], color=color)
+        return fig
 
     def trace(self, discard=0):
         """Trace plot: every walker's path for each parameter.
