@@ -42,12 +42,36 @@ BATCH_ELEMENTS = 1 << 16
 class NonFiniteError(ValueError):
     """A node produced NaN inside the prior support.
 
+    Parameters
+    ----------
+    message : str
+        What went wrong, naming the node and the parameter values.
+    node : str or None
+        The node at fault (``None`` when no single node is).
+    params : dict
+        The parameter values at which it happened: floats, or lists for
+        parameters on a plate.
+
     Attributes
     ----------
-    node : str
+    node : str or None
         The node at fault.
     params : dict
         The parameter values at which it happened.
+
+    Examples
+    --------
+    >>> import numpy as np, pgmsim as pg
+    >>> m = pg.Model("bad")
+    >>> _ = m.param("a", pg.Uniform(-1, 1))
+    >>> _ = m.deterministic("r", lambda a: np.log(a) + 2.0)
+    >>> _ = m.data("z", pg.Normal("r", 1.0))
+    >>> post = m.posterior(data={"z": 1.0})
+    >>> try:
+    ...     post.log_prob([-0.5])
+    ... except pg.NonFiniteError as err:
+    ...     print(err.node, err.params)
+    r {'a': -0.5}
     """
 
     def __init__(self, message, node, params):
@@ -72,6 +96,22 @@ class MapResult:
         Whether the optimiser reported convergence.
     message : str
         The optimiser's message.
+
+    Examples
+    --------
+    A Gamma(2, 1) prior and three Poisson counts give a Gamma(14, 4)
+    posterior, whose mode is 13 / 4:
+
+    >>> import numpy as np, pgmsim as pg
+    >>> m = pg.Model("counts")
+    >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+    >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+    >>> post = m.posterior(data={"N": [3, 5, 4]})
+    >>> best = post.find_map(seed=0)
+    >>> round(float(best.params["lam"]), 4), best.success
+    (3.25, True)
+    >>> best.theta.shape, bool(np.isclose(best.log_prob, post.log_prob(best.theta)))
+    ((1,), True)
     """
 
     theta: np.ndarray
@@ -184,11 +224,31 @@ class Posterior:
         Parameters
         ----------
         theta : array_like, shape (ndim,) or (nwalkers, ndim)
+            Packed parameter vector(s), entries in the order of
+            :attr:`param_names`.
 
         Returns
         -------
         dict
-            Scalars (or ``(nwalkers,)`` arrays) and plate vectors.
+            Scalars (or ``(nwalkers,)`` arrays) and plate vectors of shape
+            ``(J,)`` (or ``(nwalkers, J)``), by parameter name.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> m = pg.Model("groups")
+        >>> _ = m.plate("g", size=3)
+        >>> _ = m.param("mu", pg.Normal(0.0, 10.0))
+        >>> _ = m.param("a", pg.Normal("mu", 1.0), plate="g")
+        >>> _ = m.data("z", pg.Normal("a", 1.0), plate="g")
+        >>> post = m.posterior(data={"z": [0.5, 1.0, 1.5]})
+        >>> post.param_names
+        ['mu', 'a[0]', 'a[1]', 'a[2]']
+        >>> values = post.unpack([1.0, 0.5, 1.0, 1.5])
+        >>> float(values["mu"]), values["a"]
+        (1.0, array([0.5, 1. , 1.5]))
+        >>> post.unpack(np.zeros((5, 4)))["a"].shape
+        (5, 3)
         """
         theta = np.asarray(theta, dtype=float)
         return {name: theta[..., where] for name, where, _ in self._params}
@@ -196,10 +256,39 @@ class Posterior:
     def pack(self, params):
         """Packed vector from a dict of parameter values.
 
+        The inverse of :meth:`unpack` for one point.
+
+        Parameters
+        ----------
+        params : dict
+            A value for every parameter: a float, or an array of shape
+            ``(J,)`` for a parameter on a plate of size J.
+
+        Returns
+        -------
+        numpy.ndarray, shape (ndim,)
+            Entries in the order of :attr:`param_names`.
+
         Raises
         ------
         ValueError
-            If a parameter is missing or has the wrong shape.
+            If a parameter is missing, unknown or has the wrong shape.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("groups")
+        >>> _ = m.plate("g", size=3)
+        >>> _ = m.param("mu", pg.Normal(0.0, 10.0))
+        >>> _ = m.param("a", pg.Normal("mu", 1.0), plate="g")
+        >>> _ = m.data("z", pg.Normal("a", 1.0), plate="g")
+        >>> post = m.posterior(data={"z": [0.5, 1.0, 1.5]})
+        >>> post.pack({"mu": 1.0, "a": [0.5, 1.0, 1.5]})
+        array([1. , 0.5, 1. , 1.5])
+        >>> post.pack({"mu": 1.0, "a": [0.5, 1.0]})
+        Traceback (most recent call last):
+            ...
+        ValueError: parameter 'a' must have shape (3,), got (2,)
         """
         theta = np.empty(self.ndim)
         unknown = set(params) - set(self._param_shapes)
@@ -407,11 +496,26 @@ class Posterior:
         Parameters
         ----------
         theta : array_like, shape (ndim,) or (nwalkers, ndim)
+            One packed parameter vector, or one per walker.
 
         Returns
         -------
         float or numpy.ndarray of shape (nwalkers,)
             ``-inf`` outside the support; never NaN.
+
+        Examples
+        --------
+        The Gamma(2, 1) density is ``lam * exp(-lam)``:
+
+        >>> import numpy as np, pgmsim as pg
+        >>> m = pg.Model("counts")
+        >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+        >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+        >>> post = m.posterior(data={"N": [3, 5, 4]})
+        >>> round(post.log_prior([4.0]), 4), round(float(np.log(4.0) - 4.0), 4)
+        (-2.6137, -2.6137)
+        >>> post.log_prior([[4.0], [-1.0]])
+        array([-2.61370564,        -inf])
         """
         theta, batch = self._as_theta(theta)
         with np.errstate(all="ignore"):
@@ -425,16 +529,33 @@ class Posterior:
         Parameters
         ----------
         theta : array_like, shape (ndim,) or (nwalkers, ndim)
+            One packed parameter vector, or one per walker.
 
         Returns
         -------
         float or numpy.ndarray of shape (nwalkers,)
+            The log-likelihood, including data-only terms such as
+            ``-log N!``.
 
         Raises
         ------
         NonFiniteError
             If a node produces NaN; the message names the node and the
             parameter values.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> from scipy import stats
+        >>> m = pg.Model("counts")
+        >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+        >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+        >>> post = m.posterior(data={"N": [3, 5, 4]})
+        >>> ll = post.log_likelihood([4.0])
+        >>> bool(np.isclose(ll, stats.poisson.logpmf([3, 5, 4], 4.0).sum()))
+        True
+        >>> post.log_likelihood(np.array([[3.0], [4.0], [5.0]])).shape
+        (3,)
         """
         theta, batch = self._as_theta(theta)
         with np.errstate(all="ignore"):
@@ -579,12 +700,37 @@ class Posterior:
         Parameters
         ----------
         seed : int or numpy.random.Generator, optional
+            Seed of ``numpy.random.default_rng``, or a generator to draw from.
         n : int
             Number of draws.
 
         Returns
         -------
         numpy.ndarray, shape (n, ndim)
+            One packed parameter vector per row; hierarchical priors are
+            drawn after the parameters they depend on, joint priors for all
+            their parameters at once.
+
+        Raises
+        ------
+        ValueError
+            If a prior's argument is a deterministic function of parameters
+            (give initial values instead).
+
+        Examples
+        --------
+        The mean of the Gamma(2, 1) prior is 2:
+
+        >>> import numpy as np, pgmsim as pg
+        >>> m = pg.Model("counts")
+        >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+        >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+        >>> post = m.posterior(data={"N": [3, 5, 4]})
+        >>> draws = post.sample_prior(seed=1, n=4000)
+        >>> draws.shape
+        (4000, 1)
+        >>> bool(abs(draws.mean() - 2.0) < 0.1)
+        True
         """
         rng = np.random.default_rng(seed)
         draws = {}
@@ -625,6 +771,45 @@ class Posterior:
         parameters, the others held fixed.
 
         See :func:`pgmsim.grid.grid`.
+
+        Parameters
+        ----------
+        x, y : str
+            Names of two parameters (entries of :attr:`param_names`).
+        x_values, y_values : array_like, shapes (nx,) and (ny,)
+            Increasing grid values of ``x`` and ``y``.
+        at : dict, MapResult or array_like of shape (ndim,), optional
+            Values of the other parameters; needed unless the model has
+            only these two parameters.
+        chunk : int
+            Number of grid points per vectorised call.
+
+        Returns
+        -------
+        GridResult
+            Log-likelihood, log-prior and normalised log-posterior maps of
+            shape ``(ny, nx)``.
+
+        Raises
+        ------
+        ValueError
+            Unknown or equal parameter names, bad grid values, missing values
+            of the other parameters, or a posterior that is zero on the whole
+            grid.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> m = pg.Model("two")
+        >>> _ = m.param("a", pg.Uniform(-10, 10)); _ = m.param("b", pg.Uniform(-10, 10))
+        >>> _ = m.data("z", pg.Normal("a", 1.0)); _ = m.data("w", pg.Normal("b", 2.0))
+        >>> post = m.posterior(data={"z": 1.0, "w": -1.0})
+        >>> g = post.grid("a", "b", np.linspace(-4, 6, 101), np.linspace(-9, 7, 81))
+        >>> g.log_posterior.shape
+        (81, 101)
+        >>> i, j = np.unravel_index(np.argmax(g.log_posterior), g.log_posterior.shape)
+        >>> float(g.x_values[j]), float(g.y_values[i])
+        (1.0, -1.0)
         """
         from .grid import grid
 
@@ -639,17 +824,35 @@ class Posterior:
 
         Parameters
         ----------
-        initial : dict or array_like, optional
-            A starting point.
+        initial : dict or array_like of shape (ndim,), optional
+            A starting point: parameter values by name, or a packed vector.
         n_starts : int
             Number of starting points taken from the best prior draws.
         seed : int or numpy.random.Generator, optional
+            Seed of the prior draws.
         maxiter : int, optional
             Iteration limit of each optimisation.
 
         Returns
         -------
         MapResult
+            The best end point, its parameter values and log-posterior.
+
+        Raises
+        ------
+        ValueError
+            If ``initial`` has the wrong shape or zero posterior density.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> m = pg.Model("two")
+        >>> _ = m.param("a", pg.Uniform(-10, 10)); _ = m.param("b", pg.Uniform(-10, 10))
+        >>> _ = m.data("z", pg.Normal("a", 1.0)); _ = m.data("w", pg.Normal("b", 2.0))
+        >>> post = m.posterior(data={"z": 1.0, "w": -1.0})
+        >>> best = post.find_map(initial={"a": 0.0, "b": 0.0}, seed=0)
+        >>> np.round(best.theta, 4), best.success
+        (array([ 1., -1.]), True)
         """
         rng = np.random.default_rng(seed)
         draws = self.sample_prior(rng, max(256, 8 * n_starts))
