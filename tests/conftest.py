@@ -16,19 +16,6 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("pgmsim")
 
-# figures are returned, never shown: the suite makes many, and the docstring
-# examples under pgmsim/ (not reached by the fixture below) make more
-matplotlib.rcParams["figure.max_open_warning"] = 0
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    """Close the figures a test made."""
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
-
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
