@@ -95,6 +95,19 @@ def localisation_map(size=SIZE, upsample=2, truth=(TRUTH["x0"], TRUTH["y0"])):
     image : numpy.ndarray, shape (size * upsample, size * upsample)
     extent : tuple of float
         ``(-0.5, size - 0.5, -0.5, size - 0.5)``.
+
+    Examples
+    --------
+    The map is a valid prior density, non-zero at the source of the mock:
+
+    >>> import numpy as np, pgmsim as pg
+    >>> from pgmsim.models import source_with_prior_map as swpm
+    >>> image, extent = swpm.localisation_map()
+    >>> image.shape, extent
+    ((80, 80), (-0.5, 39.5, -0.5, 39.5))
+    >>> prior = pg.MapPrior(image, extent)
+    >>> bool(np.isfinite(prior.logpdf(swpm.TRUTH["x0"], swpm.TRUTH["y0"])))
+    True
     """
     n = size * upsample
     extent = (-0.5, size - 0.5, -0.5, size - 0.5)
@@ -184,8 +197,15 @@ def default_inputs(seed=0, size=SIZE, exposure=5.0e3, sigma=1.5):
     Returns
     -------
     dict
-        ``ex``, ``x``, ``y`` (vectors over the pixels, row-major) and
-        ``sigma`` (a number).
+        ``ex``, ``x``, ``y`` (vectors of shape ``(size**2,)`` over the
+        pixels, row-major) and ``sigma`` (a number).
+
+    Examples
+    --------
+    >>> from pgmsim.models import source_with_prior_map as swpm
+    >>> inputs = swpm.default_inputs(seed=0)
+    >>> sorted(inputs), inputs["ex"].shape, inputs["sigma"]
+    (['ex', 'sigma', 'x', 'y'], (1600,), 1.5)
     """
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:size, 0:size].astype(float)
@@ -196,7 +216,29 @@ def default_inputs(seed=0, size=SIZE, exposure=5.0e3, sigma=1.5):
 
 
 def as_image(values, inputs):
-    """Reshape a pixel vector (e.g. counts) into the image ``[y, x]``."""
+    """Reshape a pixel vector (e.g. counts) into the image ``[y, x]``.
+
+    Parameters
+    ----------
+    values : array_like, shape (ny * nx,)
+        One value per pixel, in the row-major order of :func:`default_inputs`.
+    inputs : dict
+        The inputs holding the pixel coordinates ``x`` (column) and ``y``
+        (row), from 0, which give the image shape.
+
+    Returns
+    -------
+    numpy.ndarray, shape (ny, nx)
+        The image, row ``y`` and column ``x``.
+
+    Examples
+    --------
+    >>> from pgmsim.models import source_with_prior_map as swpm
+    >>> inputs = swpm.default_inputs()
+    >>> image = swpm.as_image(inputs["x"], inputs)
+    >>> image.shape, float(image[5, 3])
+    ((40, 40), 3.0)
+    """
     shape = (int(np.max(inputs["y"])) + 1, int(np.max(inputs["x"])) + 1)
     return np.asarray(values).reshape(shape)
 
@@ -207,14 +249,28 @@ def initial_guess(inputs, data, model=None):
     Parameters
     ----------
     inputs : dict
+        The fixed inputs, as from :func:`default_inputs`.
     data : dict
-        ``{"N": counts}``.
+        ``{"N": counts}``, counts of shape ``(npix,)``.
     model : pgmsim.Model, optional
         The model whose prior map is used (``build()`` by default).
 
     Returns
     -------
     dict
+        ``x0``, ``y0`` (a pixel centre where the prior map is non-zero),
+        ``F`` and ``b``, all inside the prior support.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgmsim.models import source_with_prior_map as swpm
+    >>> inputs, model = swpm.default_inputs(), swpm.build()
+    >>> mock = model.simulate(inputs=inputs, params=swpm.TRUTH, seed=1)
+    >>> guess = swpm.initial_guess(inputs, {"N": mock["N"]}, model=model)
+    >>> post = model.posterior(data={"N": mock["N"]}, inputs=inputs)
+    >>> bool(np.isfinite(post.log_prob(post.pack(guess))))
+    True
     """
     model = model if model is not None else build()
     prior = model.node("x0").distribution

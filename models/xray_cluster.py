@@ -339,6 +339,19 @@ def initial_guess(inputs, data, two_components=False, smooth=2.0):
     -------
     dict
         A value for every parameter, inside the prior support.
+
+    Examples
+    --------
+    On the demo mock the centre is found within a pixel:
+
+    >>> from pgmsim.models import xray_cluster
+    >>> inputs, truth = xray_cluster.default_inputs(seed=0), xray_cluster.TRUTH
+    >>> mock = xray_cluster.build().simulate(inputs=inputs, params=truth, seed=1)
+    >>> guess = xray_cluster.initial_guess(inputs, {"N": mock["N"]})
+    >>> sorted(guess)
+    ['S0', 'b', 'beta', 'rc', 'x0', 'y0']
+    >>> abs(guess["x0"] - truth["x0"]) < 1, abs(guess["y0"] - truth["y0"]) < 1
+    (True, True)
     """
     x, y = np.asarray(inputs["x"], float), np.asarray(inputs["y"], float)
     ex, pb = np.asarray(inputs["ex"], float), np.asarray(inputs["pb"], float)
@@ -535,6 +548,24 @@ def profile_figure(result, inputs, data, bins=20, center=None, ndraws=100, seed=
     Returns
     -------
     matplotlib.figure.Figure
+        The profile panel and the residual panel below it.
+
+    Examples
+    --------
+    A short run on a small mock, started at the truth:
+
+    >>> import pgmsim as pg
+    >>> from pgmsim.models import xray_cluster
+    >>> inputs = xray_cluster.default_inputs(size=48, seed=0)
+    >>> truth = dict(xray_cluster.TRUTH, x0=22.3, y0=25.8)
+    >>> model = xray_cluster.build(size=48)
+    >>> data = {"N": model.simulate(inputs=inputs, params=truth, seed=1)["N"]}
+    >>> post = model.posterior(data=data, inputs=inputs)
+    >>> result = pg.sample(post, nwalkers=12, nsteps=20, seed=0, initial=truth,
+    ...                    progress=False)
+    >>> fig = xray_cluster.profile_figure(result, inputs, data, bins=8, ndraws=40)
+    >>> len(fig.axes)
+    2
     """
     from dataclasses import replace
 

@@ -28,7 +28,7 @@ __all__ = ["JointDistribution", "MapPrior"]
 
 
 class JointDistribution(Distribution):
-    """Base class of priors over several parameters at once.
+    r"""Base class of priors over several parameters at once.
 
     A joint prior is declared for a tuple of parameters,
     ``m.param(("x0", "y0"), prior)``, and gives one factor of the joint
@@ -42,6 +42,33 @@ class JointDistribution(Distribution):
     ----------
     nvars : int
         Number of parameters the prior is over.
+
+    Examples
+    --------
+    A uniform prior on the unit disc, for a position ``(x0, y0)``:
+
+    >>> import numpy as np, pgmsim as pg
+    >>> class Disc(pg.JointDistribution):
+    ...     latex_name = r"\mathcal{U}_{\mathrm{disc}}"
+    ...     def _logpdf(self, x, y):
+    ...         return np.where(x**2 + y**2 <= 1.0, -np.log(np.pi), -np.inf)
+    ...     def _sample(self, rng, shape):
+    ...         r, phi = np.sqrt(rng.random(shape)), 2 * np.pi * rng.random(shape)
+    ...         return np.stack([r * np.cos(phi), r * np.sin(phi)], axis=-1)
+    ...     def _support(self):
+    ...         return ((-1.0, 1.0), (-1.0, 1.0))
+    >>> prior = Disc()
+    >>> prior.logpdf([0.0, 0.9], [0.5, 0.9])      # 1 / pi inside, 0 outside
+    array([-1.14472989,        -inf])
+    >>> m = pg.Model("disc")
+    >>> m.param(("x0", "y0"), prior)
+    ('x0', 'y0')
+    >>> _ = m.data("z", pg.Normal("x0", 1.0))
+    >>> print(m.factorization())
+    p(x0, y0, z) = p(x0, y0) p(z | x0)
+    >>> draws = m.posterior(data={"z": 0.3}).sample_prior(seed=0, n=1000)
+    >>> draws.shape, bool(np.all(np.hypot(draws[:, 0], draws[:, 1]) <= 1.0))
+    ((1000, 2), True)
     """
 
     nvars: int = 2
@@ -52,7 +79,24 @@ class JointDistribution(Distribution):
 
     # -- checks ------------------------------------------------------------
     def problem(self):
-        """What makes the prior unusable, as a sentence; ``None`` when valid."""
+        """What makes the prior unusable, as a sentence; ``None`` when valid.
+
+        Subclasses that check their inputs override it; the base class finds
+        nothing wrong.
+
+        Returns
+        -------
+        str or None
+            The problem, or ``None``.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> pg.MapPrior([[1.0, 2.0]], (0, 2, 0, 1)).problem() is None
+        True
+        >>> pg.MapPrior([[1.0, 2.0]], (0, 2, 1, 1)).problem()
+        'extent (xmin, xmax, ymin, ymax) = (0, 2, 1, 1) needs xmin < xmax and ymin < ymax'
+        """
         return None
 
     def check(self, names=None):
@@ -70,6 +114,15 @@ class JointDistribution(Distribution):
         ------
         ValueError
             If :meth:`problem` finds one; the message names the parameters.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> pg.MapPrior([[1.0, 2.0]], (0, 2, 0, 1)).check(["x0", "y0"])
+        >>> pg.MapPrior([[1.0, -2.0]], (0, 2, 0, 1)).check(["x0", "y0"])
+        Traceback (most recent call last):
+            ...
+        ValueError: parameters 'x0', 'y0': invalid MapPrior: the image contains 1 negative ...
         """
         problem = self.problem()
         if problem is None:
@@ -100,6 +153,19 @@ class JointDistribution(Distribution):
             If the number of arrays is not :attr:`nvars`.
         ValueError
             If the prior is invalid (see :meth:`check`).
+
+        Examples
+        --------
+        Pixel values 1 and 2 of a total of 4, on pixels of unit area:
+
+        >>> import numpy as np, pgmsim as pg
+        >>> prior = pg.MapPrior([[0.0, 1.0], [1.0, 2.0]], extent=(0, 2, 0, 2))
+        >>> prior.logpdf([0.5, 1.5], [1.5, 1.5])
+        array([-1.38629436, -0.69314718])
+        >>> bool(np.isclose(prior.logpdf(0.5, 1.5), np.log(1 / 4)))
+        True
+        >>> float(prior.logpdf(0.5, 0.5))         # a pixel of value 0
+        -inf
         """
         self.check()
         if len(values) != self.nvars:
@@ -133,6 +199,20 @@ class JointDistribution(Distribution):
         ------
         ValueError
             If the prior is invalid (see :meth:`check`).
+        TypeError
+            If ``params`` is given.
+
+        Examples
+        --------
+        No draw falls in the pixel of value 0 (``x < 1``, ``y < 1``):
+
+        >>> import numpy as np, pgmsim as pg
+        >>> prior = pg.MapPrior([[0.0, 1.0], [1.0, 2.0]], extent=(0, 2, 0, 2))
+        >>> prior.sample(0, size=(3, 4)).shape
+        (3, 4, 2)
+        >>> xy = prior.sample(1, size=1000)
+        >>> bool(np.any((xy[:, 0] < 1) & (xy[:, 1] < 1)))
+        False
         """
         self.check()
         if params:
@@ -142,7 +222,34 @@ class JointDistribution(Distribution):
         return self._sample(np.random.default_rng(rng), shape)
 
     def support(self, params=None):
-        """The box outside which the density is zero: one ``(low, high)`` per variable."""
+        """The box outside which the density is zero: one ``(low, high)`` per variable.
+
+        Parameters
+        ----------
+        params : sequence, optional
+            Unused (joint priors take no node arguments); accepted for the
+            interface of :meth:`Distribution.support`.
+
+        Returns
+        -------
+        tuple of tuple of float
+            ``((low, high), ...)``, one pair per variable in the order of
+            declaration.
+
+        Raises
+        ------
+        ValueError
+            If the prior is invalid (see :meth:`check`).
+
+        Examples
+        --------
+        A map whose non-zero pixels are the last two of the upper row:
+
+        >>> import pgmsim as pg
+        >>> prior = pg.MapPrior([[0.0, 0.0, 0.0], [0.0, 1.0, 1.0]], (0, 3, 0, 2))
+        >>> [tuple(map(float, box)) for box in prior.support()]
+        [(1.0, 3.0), (1.0, 2.0)]
+        """
         self.check()
         return self._support()
 
@@ -156,6 +263,20 @@ class JointDistribution(Distribution):
             interface of :meth:`Distribution.latex`.
         variables : sequence of str, optional
             LaTeX labels of the variables, e.g. ``["x_0", "y_0"]``.
+
+        Returns
+        -------
+        str
+            LaTeX without math delimiters.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> prior = pg.MapPrior([[1.0]], (0, 1, 0, 1))
+        >>> print(prior.latex())
+        \pi_{\mathrm{map}}
+        >>> print(prior.latex(variables=["x_0", "y_0"]))
+        \pi_{\mathrm{map}}(x_0, y_0)
         """
         if variables is None:
             return self.latex_name
@@ -283,6 +404,12 @@ class MapPrior(JointDistribution):
     def problem(self):
         """What makes the map unusable, as a sentence; ``None`` when valid.
 
+        Returns
+        -------
+        str or None
+            The first problem found with the image or the extent, or
+            ``None``.
+
         Examples
         --------
         >>> import pgmsim as pg
@@ -327,7 +454,19 @@ class MapPrior(JointDistribution):
 
     # -- forms -------------------------------------------------------------
     def text(self):
-        """Plain-text form, e.g. ``MapPrior(80x60 image, extent=(0, 40, 0, 30))``."""
+        """Plain-text form, e.g. ``MapPrior(80x60 image, extent=(0, 40, 0, 30))``.
+
+        Returns
+        -------
+        str
+            The image size (columns x rows) and the extent.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> pg.MapPrior(np.ones((60, 80)), (0, 40, 0, 30)).text()
+        'MapPrior(80x60 image, extent=(0, 40, 0, 30))'
+        """
         shape = "x".join(str(s) for s in np.shape(self.image)[::-1]) or "?"
         try:
             extent = "(" + ", ".join(f"{float(e):g}" for e in self.extent) + ")"

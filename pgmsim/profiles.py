@@ -38,6 +38,20 @@ class RadialProfile:
         Sum of the values in each annulus; one row per draw for a batch.
     exposure : numpy.ndarray or None, shape (nbins,)
         Summed exposure of each annulus (seconds), when an exposure was given.
+
+    Examples
+    --------
+    A flat image of 4 counts per pixel and 2 s of exposure per pixel: the
+    central pixel, then the 8 pixels around it.
+
+    >>> import numpy as np
+    >>> from pgmsim.profiles import radial_profile
+    >>> p = radial_profile(np.full((5, 5), 4.0), center=(2, 2), bins=[0, 1, 2],
+    ...                    exposure=np.full((5, 5), 2.0))
+    >>> p.npix, p.total, p.exposure
+    (array([1, 8]), array([ 4., 32.]), array([ 2., 16.]))
+    >>> p.mean, p.error, p.rate
+    (array([4., 4.]), array([2.        , 0.70710678]), array([2., 2.]))
     """
 
     edges: np.ndarray
