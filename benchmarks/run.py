@@ -80,7 +80,13 @@ class Report:
             note=""):
         """Add a row; ``ratio`` compares ``value`` with the reference ``ref``."""
         row = {"case": case, "what": what, "value": value, "unit": unit, "ref": ref,
-               "ratio": ratio, "target": target, "met": met, "note": note}
+               "ratio": ratio, "target": target, "met": met, "note": note,
+               "within_noise": False}
+        if met is False and "IQR" in note:
+            # the target lies inside the interquartile range of the rounds
+            q1, q3 = (float(v) for v in note.split("IQR ")[1].split(";")[0].split("-"))
+            threshold = float(target.split()[-1])
+            row["within_noise"] = q1 <= threshold <= q3
         self.rows.append(row)
         print(self._format(row), flush=True)
         return row
@@ -100,6 +106,7 @@ class Report:
     def _format(self, row):
         ratio = "" if row["ratio"] is None else f"{row['ratio']:.2f}"
         met = {True: "yes", False: "NO", None: ""}[row["met"]]
+        met = "NO~" if row["within_noise"] else met
         line = (f"{row['case']:<13} {row['what']:<46} {self._value(row['value'], row['unit']):>11}"
                 f"  {row['ref'] or '':<30} {ratio:>6}  {row['target'] or '':<8} {met:<4}")
         return f"{line} {row['note']}".rstrip()
@@ -116,6 +123,7 @@ class Report:
         for r in self.rows:
             ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
             met = {True: "yes", False: "**no**", None: ""}[r["met"]]
+            met = "no, within noise" if r["within_noise"] else met
             lines.append(f"| {r['case']} | {r['what']} | {self._value(r['value'], r['unit'])} "
                          f"| {r['ref'] or ''} | {ratio} | {r['target'] or ''} | {met} "
                          f"| {r['note']} |")
@@ -267,6 +275,38 @@ _FORKED = {}
 
 def _forked_log_prob(theta):
     return _FORKED["post"].log_prob(theta)
+
+
+def _exp_loop(n):
+    """The ceiling of parallel numpy here: ``n`` exponentials of 2^17 doubles."""
+    a = np.linspace(0.1, 1.0, 1 << 17)
+    out = np.empty_like(a)
+    for _ in range(n):
+        np.exp(a, out=out)
+    return n
+
+
+def bench_ceiling(report, opts):
+    """What two cores give numpy on this machine: the same loop of
+    ``np.exp`` on 2^17 doubles, once, then on two threads and on two
+    processes at the same time (twice the work). A ratio of 2 is two full
+    cores; virtual CPUs that share a physical core, or a busy host, give less."""
+    import multiprocessing
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = 300 if opts.quick else 1500
+    with ThreadPoolExecutor(2) as threads, \
+            multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(_exp_loop, [1, 1])
+        times = interleaved({"one": lambda: _exp_loop(n),
+                             "threads": lambda: list(threads.map(_exp_loop, [n, n])),
+                             "processes": lambda: pool.map(_exp_loop, [n, n])},
+                            rounds=max(5, opts.rounds // 4), target=0.0)
+    for name in ("threads", "processes"):
+        ratio = 2 * paired_ratio(times, "one", name)
+        report.add("2 cores", f"numpy exp loop on 2 {name}: throughput", _median(times[name]),
+                   "s", ref="2 x one / this", ratio=ratio,
+                   note=_spread(times, "one", name, 2.0) + "; 2 = two full cores")
 
 
 def bench_threads(report, case, label, opts):
@@ -468,8 +508,10 @@ def main(argv=None):
                         help="before each part, wait up to SECONDS for an idle machine "
                              "(CPU pressure under 10%%); what was found goes in the JSON")
     opts = parser.parse_args(argv)
-    opts.rounds = 5 if opts.quick else 31
-    opts.block = 0.01 if opts.quick else 0.05
+    # short blocks, many rounds: the functions of a comparison interleave
+    # finely, so that a busy spell of the machine hits them alike
+    opts.rounds = 9 if opts.quick else 61
+    opts.block = 0.005 if opts.quick else 0.01
     if opts.quick and not opts.peers:
         opts.no_peers = True
 
@@ -492,6 +534,7 @@ def main(argv=None):
                       {"overhead": 1.5, "batch": 2.0})
     bench_likelihood_share(report, stamp, "xray_agn", opts)
     wait_idle(opts, "xray_agn threads")
+    bench_ceiling(report, opts)
     bench_threads(report, stamp, "xray_agn", opts)
     wait_idle(opts, "batch sizes")
     bench_batch_sizes(report, opts)
@@ -527,8 +570,10 @@ def main(argv=None):
     meta["load_average_end"] = os.getloadavg()
     failed = [r for r in report.rows if r["met"] is False]
     print(f"\n{sum(r['met'] is True for r in report.rows)} targets met, {len(failed)} missed"
-          + (": " + "; ".join(f"{r['case']} {r['what'].strip()}" for r in failed) if failed
-             else ""))
+          + (": " + "; ".join(f"{r['case']} {r['what'].strip()}"
+                              + (" (within noise)" if r["within_noise"] else "")
+                              for r in failed) if failed else "")
+          + "\nNO~ = missed, but the target lies within the interquartile range of the rounds")
     Path(opts.json).write_text(json.dumps(report.as_dict(), indent=1))
     print(f"results written to {opts.json}")
     if opts.markdown:
