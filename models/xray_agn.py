@@ -52,13 +52,17 @@ DESCRIPTION = "X-ray postage stamp of an AGN: Gaussian PSF on a uniform backgrou
 TRUTH = {"x0": 19.3, "y0": 21.6, "F": 0.03, "b": 5e-6, "sigma": 1.6}
 
 
-def build(size=40):
+def build(size=40, psf_scale=1.0):
     """The AGN postage-stamp model.
 
     Parameters
     ----------
     size : int
         Side of the square stamp in pixels; bounds the position priors.
+    psf_scale : float
+        Factor applied to ``sigma`` inside ``mu``. Keep 1; another value gives a
+        deliberately wrong model (a biased PSF width, named
+        ``xray_agn_biased_psf``), the negative control of calibration checks.
 
     Returns
     -------
@@ -71,7 +75,7 @@ def build(size=40):
     >>> print(m.factorization())
     p(x0, y0, F, b, sigma, {N_k}) = p(x0) p(y0) p(F) p(b) p(sigma) prod_k p(N_k | x0, y0, F, b, sigma)
     """
-    m = pg.Model("xray_agn")
+    m = pg.Model("xray_agn" if psf_scale == 1.0 else "xray_agn_biased_psf")
     m.fixed("ex", plate="pixels")
     m.fixed("x", plate="pixels")
     m.fixed("y", plate="pixels")
@@ -83,8 +87,9 @@ def build(size=40):
 
     @m.deterministic(plate="pixels")
     def mu(x0, y0, F, b, sigma, ex, x, y):
+        s = psf_scale * sigma  # the PSF width; psf_scale is 1 but in a wrong model
         r2 = (x - x0) ** 2 + (y - y0) ** 2
-        return ex * (F * np.exp(-0.5 * r2 / sigma**2) / (2 * np.pi * sigma**2) + b)
+        return ex * (F * np.exp(-0.5 * r2 / s**2) / (2 * np.pi * s**2) + b)
 
     m.data("N", pg.Poisson("mu"), plate="pixels")
     return m

@@ -103,7 +103,7 @@ def test_xray_agn_small_sbc_and_a_biased_psf():
     right = pg.sbc(xray_agn.build(size=size), inputs, n_sims=16, **settings)
     assert right.param_names == ["x0", "y0", "F", "b", "sigma"]
     assert right.passed(ALPHA), right.table()
-    biased = biased_psf_model(size, factor=1.25)
+    biased = xray_agn.build(size, psf_scale=1.25)
     wrong = pg.sbc(xray_agn.build(size=size), inputs, fit_model=biased, n_sims=12, **settings)
     assert wrong.pvalues["sigma"] < ALPHA
     # the likelihood widens the PSF: the fitted sigma is too small, the truth ranks high
@@ -115,27 +115,6 @@ def test_xray_agn_small_sbc_and_a_biased_psf():
     assert list(table["name"]) == right.param_names
     assert table.meta["fit_model"] == "xray_agn_biased_psf"
     assert right.tau.shape == (16, 5) and right.acceptance.shape == (16,)
-
-
-def biased_psf_model(size, factor):
-    """xray_agn with the PSF width in the likelihood multiplied by ``factor``."""
-    m = pg.Model("xray_agn_biased_psf")
-    for name in ("ex", "x", "y"):
-        m.fixed(name, plate="pixels")
-    m.param("x0", pg.Uniform(0, size))
-    m.param("y0", pg.Uniform(0, size))
-    m.param("F", pg.LogUniform(1e-3, 1.0))
-    m.param("b", pg.LogUniform(1e-6, 1e-2))
-    m.param("sigma", pg.Uniform(0.5, 4.0))
-
-    @m.deterministic(plate="pixels")
-    def mu(x0, y0, F, b, sigma, ex, x, y):
-        s = factor * sigma
-        r2 = (x - x0) ** 2 + (y - y0) ** 2
-        return ex * (F * np.exp(-0.5 * r2 / s**2) / (2 * np.pi * s**2) + b)
-
-    m.data("N", pg.Poisson("mu"), plate="pixels")
-    return m
 
 
 def test_bad_settings_are_refused():

@@ -35,31 +35,6 @@ import pgmsim as pg  # noqa: E402
 from pgmsim.models import xray_agn  # noqa: E402
 
 
-def biased_psf_model(factor, size=40):
-    """``xray_agn`` with the PSF width in the likelihood multiplied by ``factor``.
-
-    Same nodes, priors and parameter names; only ``mu`` differs.
-    """
-    m = pg.Model("xray_agn_biased_psf")
-    m.fixed("ex", plate="pixels")
-    m.fixed("x", plate="pixels")
-    m.fixed("y", plate="pixels")
-    m.param("x0", pg.Uniform(0, size))
-    m.param("y0", pg.Uniform(0, size))
-    m.param("F", pg.LogUniform(1e-3, 1.0))
-    m.param("b", pg.LogUniform(1e-6, 1e-2))
-    m.param("sigma", pg.Uniform(0.5, 4.0))
-
-    @m.deterministic(plate="pixels")
-    def mu(x0, y0, F, b, sigma, ex, x, y):
-        s = factor * sigma
-        r2 = (x - x0) ** 2 + (y - y0) ** 2
-        return ex * (F * np.exp(-0.5 * r2 / s**2) / (2 * np.pi * s**2) + b)
-
-    m.data("N", pg.Poisson("mu"), plate="pixels")
-    return m
-
-
 def report(title, result, alpha):
     print(f"\n== {title} ==")
     print(repr(result))
@@ -101,7 +76,7 @@ def main(argv=None):
     results = {}
     fits = [("correct", None)]
     if not args.no_control:
-        fits.append(("biased_psf", biased_psf_model(args.psf_bias)))
+        fits.append(("biased_psf", xray_agn.build(psf_scale=args.psf_bias)))
     for key, fit in fits:
         started = time.perf_counter()
         results[key] = pg.sbc(model, inputs, fit_model=fit, **settings)
