@@ -35,9 +35,17 @@ def counts_posterior():
 
 
 def start_child(tmp_path, path, nsteps, every):
+    """A run in a subprocess, slowed to at least 1 ms a step so that a signal sent
+    after a few hundred steps always lands mid-run (the values are unchanged)."""
     script = tmp_path / "child.py"
     script.write_text(MODEL_CODE + textwrap.dedent(f"""
+        import time
         from pgmsim.backends import Checkpoint
+        fast_log_prob = post.log_prob
+        def slow_log_prob(theta):
+            time.sleep(0.001)
+            return fast_log_prob(theta)
+        post.log_prob = slow_log_prob
         res = pg.sample(post, nwalkers=8, nsteps={nsteps}, seed=5, progress=False,
                         backend=Checkpoint({str(path)!r}, every={every}))
         print("steps", res.nsteps, flush=True)
@@ -153,7 +161,7 @@ def test_keyboard_interrupt_commits_and_resume_is_exact(tmp_path):
 
 def test_command_line_run_killed_then_resumed(tmp_path):
     out = tmp_path / "agn"
-    nsteps = 2500
+    nsteps = 10000  # several seconds: the first commit (after 1 s) lands mid-run
     child = subprocess.Popen(
         [sys.executable, "-m", "pgmsim.cli", "run", "xray_agn", "--out", str(out),
          "--nsteps", str(nsteps), "--nwalkers", "16", "--no-progress"],
