@@ -25,7 +25,7 @@ import numpy as np
 from scipy import special
 
 import pgmsim as pg
-from pgmsim import datasets, io
+from pgmsim.astro import datasets, io
 from pgmsim.models import xray_agn, xray_cluster
 
 __all__ = [
@@ -183,7 +183,7 @@ def cluster(data_home=None):
     Parameters
     ----------
     data_home : str or os.PathLike, optional
-        Folder holding ``a1835_xmm/`` (see :func:`pgmsim.datasets.a1835`).
+        Folder holding ``a1835_xmm/`` (see :func:`pgmsim.astro.datasets.a1835`).
 
     Returns
     -------

@@ -22,7 +22,7 @@ Cases
    effective samples per second against emcee driven by the straightforward
    posterior.
 
-The real data are found through ``pgmsim.datasets`` (``$PGMSIM_DATA``) or
+The real data are found through ``pgmsim.astro.datasets`` (``$PGMSIM_DATA``) or
 ``--data-home``; without them the cluster cases are skipped.
 """
 
@@ -56,8 +56,8 @@ import peers  # noqa: E402
 from timing import interleaved, paired_ratio, ratio_quartiles  # noqa: E402
 
 import pgmsim as pg  # noqa: E402
-from pgmsim import posterior as posterior_module  # noqa: E402
-from pgmsim.parallel import ParallelLogProb  # noqa: E402
+from pgmsim.fit import posterior as posterior_module  # noqa: E402
+from pgmsim.fit.parallel import ParallelLogProb  # noqa: E402
 
 __all__ = ["main", "Report"]
 
@@ -499,7 +499,7 @@ def main(argv=None):
     parser.add_argument("--json", default=str(HERE / "results.json"),
                         help="where to write the results (default benchmarks/results.json)")
     parser.add_argument("--data-home", default=None,
-                        help="folder holding a1835_xmm/ (default: pgmsim.datasets.data_dir())")
+                        help="folder holding a1835_xmm/ (default: pgmsim.astro.datasets.data_dir())")
     parser.add_argument("--no-peers", action="store_true", help="skip PyMC and NumPyro")
     parser.add_argument("--peers", action="store_true", help="include the peers in --quick")
     parser.add_argument("--no-runs", action="store_true", help="skip the sampling runs")

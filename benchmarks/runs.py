@@ -169,7 +169,7 @@ def stamp_numpyro(args):
 
 
 def _cluster_start(post, theta, nwalkers, seed):
-    from pgmsim.sampling import initial_walkers
+    from pgmsim.fit.sampling import initial_walkers
 
     rng = np.random.default_rng(seed)
     start = initial_walkers(post, nwalkers, initial=theta, seed=rng)
@@ -201,7 +201,7 @@ def cluster_pgmsim(args):
 def cluster_straightforward(args):
     import emcee
 
-    from pgmsim.results import SamplingResult
+    from pgmsim.fit.results import SamplingResult
 
     case = cases.cluster(args.data_home)
     straight = cases.ClusterStraightforward(case)

@@ -17,13 +17,13 @@ from .distributions import (
     Poisson,
     Uniform,
 )
-from .mapprior import JointDistribution, MapPrior
-from .model import Model, ModelError
-from .nodes import NodeKind
-from .posterior import MapResult, NonFiniteError, Posterior
-from .results import SamplingResult
-from .sampling import sample
-from .sbc import SBCResult, sbc
+from .distributions.joint import JointDistribution, MapPrior
+from .graph.model import Model, ModelError
+from .graph.nodes import NodeKind
+from .fit.posterior import MapResult, NonFiniteError, Posterior
+from .fit.results import SamplingResult
+from .fit.sampling import sample
+from .validate.sbc import SBCResult, sbc
 
 __version__ = "0.1.0"
 

@@ -68,7 +68,7 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
 
     Raises
     ------
-    pgmsim.backends.CheckpointError
+    pgmsim.fit.backends.CheckpointError
         ``out/chain.h5`` exists and neither ``resume`` nor ``overwrite`` is
         set, is missing with ``resume``, is corrupt, or holds another run.
 
@@ -87,13 +87,13 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     import matplotlib.pyplot as plt
 
     import pgmsim as pg
-    from .plots import image_comparison
+    from .astro.plots import image_comparison
 
     module = _load(name)
     out = pathlib.Path(out)
     stored = out / "chain.h5"
     if checkpoint and not (resume or overwrite) and stored.exists():
-        from .backends import CheckpointError
+        from .fit.backends import CheckpointError
 
         raise CheckpointError(
             f"{stored} holds the chain of an earlier run: pass --resume (resume=True) "
@@ -118,7 +118,7 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     post = model.posterior(data=data, inputs=inputs)
     backend = None
     if checkpoint or resume:
-        from .backends import Checkpoint
+        from .fit.backends import Checkpoint
 
         backend = Checkpoint(stored, overwrite=overwrite)
     found = None
@@ -276,7 +276,7 @@ def main(argv=None):
         import matplotlib
 
         matplotlib.use("Agg")
-        from .backends import CheckpointError
+        from .fit.backends import CheckpointError
 
         name = "xray_agn" if args.command == "demo" else args.name
         stored = {} if args.command == "demo" else {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .nodes import NodeKind, indexed
+from .graph.nodes import NodeKind, indexed
 
 __all__ = ["Factor", "Factorization", "factorization"]
 

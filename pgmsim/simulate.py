@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .nodes import NodeKind
+from .graph.nodes import NodeKind
 
 __all__ = ["simulate", "check_inputs"]
 
@@ -39,7 +39,7 @@ def check_inputs(model, inputs, expected_kind, what):
     Examples
     --------
     >>> from pgmsim.models import xray_agn
-    >>> from pgmsim.nodes import NodeKind
+    >>> from pgmsim.graph.nodes import NodeKind
     >>> from pgmsim.simulate import check_inputs
     >>> m = xray_agn.build()
     >>> check_inputs(m, {"ex": [1, 2]}, NodeKind.FIXED, "inputs")

@@ -211,11 +211,11 @@ PUBLIC_METHODS = _public_methods()
 
 
 def test_the_lists_are_complete():
-    assert "pgmsim.model.Model" in PUBLIC_NAMES
-    assert "pgmsim.sampling.sample" in PUBLIC_NAMES
+    assert "pgmsim.graph.model.Model" in PUBLIC_NAMES
+    assert "pgmsim.fit.sampling.sample" in PUBLIC_NAMES
     assert "pgmsim.models.xray_agn.build" in PUBLIC_NAMES
-    assert "pgmsim.model.Model.param" in PUBLIC_METHODS
-    assert "pgmsim.results.SamplingResult.summary" in PUBLIC_METHODS
+    assert "pgmsim.graph.model.Model.param" in PUBLIC_METHODS
+    assert "pgmsim.fit.results.SamplingResult.summary" in PUBLIC_METHODS
 
 
 PROBE = '''

@@ -278,7 +278,7 @@ def laplace_walkers(post, theta, nwalkers, seed=0):
 
     Parameters
     ----------
-    post : pgmsim.posterior.Posterior
+    post : pgmsim.fit.posterior.Posterior
     theta : numpy.ndarray, shape (ndim,)
         The MAP.
     nwalkers : int
@@ -293,7 +293,7 @@ def laplace_walkers(post, theta, nwalkers, seed=0):
     """
     import numpy as np
 
-    from pgmsim.imagestats import hessian
+    from pgmsim.astro.imagestats import hessian
 
     theta = np.asarray(theta, float)
     step = 1e-4 * np.where(theta != 0, np.abs(theta), 1.0)
@@ -342,7 +342,8 @@ def run_model_job(name, outdir, settings):
     import numpy as np
 
     import pgmsim as pg
-    from pgmsim.plots import image_comparison
+    from pgmsim.fit.initialization import initial_walkers
+    from pgmsim.astro.plots import image_comparison
 
     outdir = Path(outdir)
     started = time.perf_counter()
@@ -371,7 +372,7 @@ def run_model_job(name, outdir, settings):
     walkers = laplace_walkers(post, found.theta, nwalkers, seed=0)
     start = "laplace"
     if walkers is None:
-        walkers = pg.sampling.initial_walkers(post, nwalkers, initial=found, seed=0)
+        walkers = initial_walkers(post, nwalkers, initial=found, seed=0)
         start = "ball"
     t_start = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -507,7 +508,7 @@ def model_page(info):
         lines.append(
             f".. figure:: {name}_mock.png\n   :alt: mock data of {name}\n\n"
             "   The mock data, a replica drawn at the posterior median, and their "
-            "difference (``pgmsim.plots.image_comparison``).\n")
+            "difference (``pgmsim.astro.plots.image_comparison``).\n")
     lines.append(
         f".. figure:: {name}_corner.png\n   :alt: corner plot of {name}\n\n"
         "   ``result.corner(truths=TRUTH)``: 1-D and 2-D marginal posteriors; the "

@@ -1,0 +1,31 @@
+"""Priors and sampling distributions.
+
+Each distribution holds its arguments, which are numbers or the names of other
+nodes (``pg.Poisson("mu")``, ``pg.Normal("mu_pop", "sigma_pop")``). Densities are
+written in plain numpy, fully normalised, vectorised by broadcasting, and return
+``-inf`` (never NaN) outside the support.
+
+:mod:`.base` holds the base class, :mod:`.continuous` and :mod:`.discrete` the
+distributions of one variable, :mod:`.joint` those of several variables
+(:class:`MapPrior`).
+"""
+
+from .base import Distribution
+from .continuous import Beta, Exponential, Gamma, HalfNormal, LogNormal, LogUniform, Normal, Uniform
+from .discrete import Poisson
+from .joint import JointDistribution, MapPrior
+
+__all__ = [
+    "Distribution",
+    "Uniform",
+    "LogUniform",
+    "Normal",
+    "LogNormal",
+    "HalfNormal",
+    "Exponential",
+    "Gamma",
+    "Beta",
+    "Poisson",
+    "JointDistribution",
+    "MapPrior",
+]

@@ -1,0 +1,389 @@
+"""Continuous distributions: priors and sampling distributions of real values."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import special
+
+from .base import _LOG_2PI, Distribution, _overflowed
+
+__all__ = ["Uniform", "LogUniform", "Normal", "LogNormal", "HalfNormal", "Exponential",
+           "Gamma", "Beta"]
+
+
+class Uniform(Distribution):
+    r"""Uniform distribution on ``[low, high]``, LaTeX ``\mathcal{U}(low, high)``.
+
+    Parameters
+    ----------
+    low, high : float or str
+        Bounds of the support, ``low < high``; numbers or names of nodes.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> pg.Uniform(0, 40).latex()
+    '\\mathcal{U}(0, 40)'
+    """
+
+    arg_names = ("low", "high")
+    latex_name = r"\mathcal{U}"
+
+    def _check_args(self, low, high):
+        if not low < high:
+            raise ValueError(f"Uniform needs low < high, got low={low}, high={high}")
+
+    def _logpdf(self, x, low, high):
+        inside = (x >= low) & (x <= high)
+        return np.where(inside, -np.log(high - low), -np.inf)
+
+    def _logpdf_scalar(self, x, low, high):
+        if low <= x <= high and low < high:
+            return -math.log(high - low)
+        return -math.inf
+
+    def _sample(self, rng, size, low, high):
+        return rng.uniform(low, high, size)
+
+    def _support(self, low, high):
+        return (low, high)
+
+
+class LogUniform(Distribution):
+    r"""Log-uniform (scale-invariant) distribution on ``[low, high]``, ``low > 0``.
+
+    The density is ``1 / (x ln(high/low))``.
+
+    Parameters
+    ----------
+    low, high : float or str
+        Bounds of the support, ``0 < low < high``; numbers or names of nodes.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> pg.LogUniform(1e-3, 1).support()
+    (0.001, 1.0)
+    """
+
+    arg_names = ("low", "high")
+    latex_name = r"\log\mathcal{U}"
+
+    def _check_args(self, low, high):
+        if not 0 < low < high:
+            raise ValueError(
+                f"LogUniform needs 0 < low < high, got low={low}, high={high}"
+            )
+
+    def _logpdf(self, x, low, high):
+        inside = (x >= low) & (x <= high)
+        return np.where(inside, -np.log(x) - np.log(np.log(high / low)), -np.inf)
+
+    def _logpdf_scalar(self, x, low, high):
+        if low <= x <= high and 0 < low < high:
+            return -math.log(x) - math.log(math.log(high / low))
+        return -math.inf
+
+    def _sample(self, rng, size, low, high):
+        return np.exp(rng.uniform(np.log(low), np.log(high), size))
+
+    def _support(self, low, high):
+        return (low, high)
+
+
+class Normal(Distribution):
+    r"""Normal distribution with mean ``mu`` and standard deviation ``sigma``.
+
+    Used as a prior and as a sampling distribution (e.g. CCD read noise).
+
+    Parameters
+    ----------
+    mu : float or str
+        Mean; a number or the name of a node.
+    sigma : float or str
+        Standard deviation, ``> 0``; a number or the name of a node.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> pg.Normal("mu_pop", "sigma_pop").parents
+    ('mu_pop', 'sigma_pop')
+    """
+
+    arg_names = ("mu", "sigma")
+    latex_name = r"\mathcal{N}"
+
+    def _check_args(self, mu, sigma):
+        if not sigma > 0:
+            raise ValueError(f"Normal needs sigma > 0, got sigma={sigma}")
+
+    def _logpdf(self, x, mu, sigma):
+        z = (x - mu) / sigma
+        out = -0.5 * z * z - np.log(sigma) - 0.5 * _LOG_2PI
+        return np.where((sigma > 0) & np.isfinite(x), out, -np.inf)
+
+    def _logpdf_scalar(self, x, mu, sigma):
+        if sigma > 0 and math.isfinite(x):
+            z = (x - mu) / sigma
+            return -0.5 * z * z - math.log(sigma) - 0.5 * _LOG_2PI
+        return -math.inf
+
+    def _sample(self, rng, size, mu, sigma):
+        return rng.normal(mu, sigma, size)
+
+    def _support(self, mu, sigma):
+        return (-np.inf, np.inf)
+
+    def loglike(self, x):
+        """A function of ``(mu, sigma)`` returning ``sum(logpdf(x))``, fast.
+
+        A ``sigma`` that is one value per walker is taken out of the sum.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            The observed values.
+
+        Returns
+        -------
+        callable
+            ``total(mu, sigma)``, summed over the last axis.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> total = pg.Normal("mu", "sigma").loglike(np.array([0.5, -0.2]))
+        >>> total(np.array([[0.0]]), np.array([[1.0]]))
+        array([-1.98287707])
+        """
+        n = np.shape(x)[-1] if np.ndim(x) else 1
+
+        def total(mu, sigma):
+            sigma = np.asarray(sigma)
+            if sigma.ndim and sigma.shape[-1] > 1:
+                bad = np.any(sigma <= 0, axis=-1)
+                sigma = np.where(sigma <= 0, 1.0, sigma)  # NaN stays NaN
+                z = (x - mu) / sigma
+                out = -0.5 * np.sum(z * z, axis=-1) - np.sum(np.log(sigma), axis=-1)
+                out = out - 0.5 * n * _LOG_2PI
+            else:
+                s = sigma[..., 0] if sigma.ndim else sigma
+                bad = s <= 0
+                s = np.where(bad, 1.0, s)
+                r = x - mu
+                out = -0.5 * np.sum(r * r, axis=-1) / s**2 - n * np.log(s)
+                out = out - 0.5 * n * _LOG_2PI
+            if np.isnan(out).any():
+                out = _overflowed(out, mu, sigma)
+            return np.where(bad, -np.inf, out)
+
+        return total
+
+
+class LogNormal(Distribution):
+    r"""Log-normal distribution: ``ln x ~ Normal(mu, sigma)``.
+
+    Parameters
+    ----------
+    mu : float or str
+        Mean of ``ln x``; a number or the name of a node.
+    sigma : float or str
+        Standard deviation of ``ln x``, ``> 0``; a number or the name of a node.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> pg.LogNormal(0, 1).support()
+    (0.0, inf)
+    """
+
+    arg_names = ("mu", "sigma")
+    latex_name = r"\log\mathcal{N}"
+
+    def _check_args(self, mu, sigma):
+        if not sigma > 0:
+            raise ValueError(f"LogNormal needs sigma > 0, got sigma={sigma}")
+
+    def _logpdf(self, x, mu, sigma):
+        inside = (x > 0) & (sigma > 0) & np.isfinite(x)
+        lx = np.log(np.where(inside, x, 1.0))
+        z = (lx - mu) / sigma
+        out = -0.5 * z * z - lx - np.log(sigma) - 0.5 * _LOG_2PI
+        return np.where(inside, out, -np.inf)
+
+    def _logpdf_scalar(self, x, mu, sigma):
+        if x > 0 and sigma > 0 and math.isfinite(x):
+            lx = math.log(x)
+            z = (lx - mu) / sigma
+            return -0.5 * z * z - lx - math.log(sigma) - 0.5 * _LOG_2PI
+        return -math.inf
+
+    def _sample(self, rng, size, mu, sigma):
+        return rng.lognormal(mu, sigma, size)
+
+    def _support(self, mu, sigma):
+        return (0.0, np.inf)
+
+
+class HalfNormal(Distribution):
+    r"""Half-normal distribution on ``[0, inf)`` with scale ``sigma``.
+
+    Parameters
+    ----------
+    sigma : float or str
+        Scale, ``> 0``: the standard deviation of the Normal folded at 0.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> pg.HalfNormal(2.0).latex()
+    '\\mathcal{N}_{+}(2)'
+    """
+
+    arg_names = ("sigma",)
+    latex_name = r"\mathcal{N}_{+}"
+
+    def _check_args(self, sigma):
+        if not sigma > 0:
+            raise ValueError(f"HalfNormal needs sigma > 0, got sigma={sigma}")
+
+    def _logpdf(self, x, sigma):
+        z = x / sigma
+        out = -0.5 * z * z - np.log(sigma) + 0.5 * math.log(2.0 / math.pi)
+        return np.where((x >= 0) & (sigma > 0) & np.isfinite(x), out, -np.inf)
+
+    def _logpdf_scalar(self, x, sigma):
+        if x >= 0 and sigma > 0 and math.isfinite(x):
+            z = x / sigma
+            return -0.5 * z * z - math.log(sigma) + 0.5 * math.log(2.0 / math.pi)
+        return -math.inf
+
+    def _sample(self, rng, size, sigma):
+        return np.abs(rng.normal(0.0, sigma, size))
+
+    def _support(self, sigma):
+        return (0.0, np.inf)
+
+
+class Exponential(Distribution):
+    r"""Exponential distribution with rate ``rate`` (mean ``1/rate``).
+
+    Parameters
+    ----------
+    rate : float or str
+        Rate, ``> 0`` (the mean is ``1/rate``); a number or the name of a node.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> pg.Exponential(0.5).latex()
+    '\\mathrm{Exp}(0.5)'
+    """
+
+    arg_names = ("rate",)
+    latex_name = r"\mathrm{Exp}"
+
+    def _check_args(self, rate):
+        if not rate > 0:
+            raise ValueError(f"Exponential needs rate > 0, got rate={rate}")
+
+    def _logpdf(self, x, rate):
+        out = np.log(rate) - rate * x
+        return np.where((x >= 0) & (rate > 0) & np.isfinite(x), out, -np.inf)
+
+    def _logpdf_scalar(self, x, rate):
+        if x >= 0 and rate > 0 and math.isfinite(x):
+            return math.log(rate) - rate * x
+        return -math.inf
+
+    def _sample(self, rng, size, rate):
+        return rng.exponential(1.0 / np.asarray(rate), size)
+
+    def _support(self, rate):
+        return (0.0, np.inf)
+
+
+class Gamma(Distribution):
+    r"""Gamma distribution with shape ``alpha`` and rate ``beta``.
+
+    The conjugate prior of a Poisson rate: with ``N_k ~ Poisson(lam)``, the
+    posterior is ``Gamma(alpha + sum N, beta + K)``.
+
+    Parameters
+    ----------
+    alpha : float or str
+        Shape, ``> 0``; a number or the name of a node.
+    beta : float or str
+        Rate, ``> 0`` (the mean is ``alpha/beta``); a number or the name of a node.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> pg.Gamma(2, 1).latex()
+    '\\Gamma(2, 1)'
+    """
+
+    arg_names = ("alpha", "beta")
+    latex_name = r"\Gamma"
+
+    def _check_args(self, alpha, beta):
+        if not (alpha > 0 and beta > 0):
+            raise ValueError(
+                f"Gamma needs alpha > 0 and beta > 0, got alpha={alpha}, beta={beta}"
+            )
+
+    def _logpdf(self, x, alpha, beta):
+        inside = (x > 0) & (alpha > 0) & (beta > 0) & np.isfinite(x)
+        xs = np.where(inside, x, 1.0)
+        out = alpha * np.log(beta) + (alpha - 1) * np.log(xs) - beta * xs
+        out = out - special.gammaln(alpha)
+        return np.where(inside, out, -np.inf)
+
+    def _logpdf_scalar(self, x, alpha, beta):
+        if x > 0 and alpha > 0 and beta > 0 and math.isfinite(x):
+            return (alpha * math.log(beta) + (alpha - 1) * math.log(x) - beta * x
+                    - math.lgamma(alpha))
+        return -math.inf
+
+    def _sample(self, rng, size, alpha, beta):
+        return rng.gamma(alpha, 1.0 / np.asarray(beta), size)
+
+    def _support(self, alpha, beta):
+        return (0.0, np.inf)
+
+
+class Beta(Distribution):
+    r"""Beta distribution on ``[0, 1]`` with shapes ``a`` and ``b``.
+
+    Parameters
+    ----------
+    a, b : float or str
+        Shapes, ``> 0`` (the mean is ``a/(a+b)``); numbers or names of nodes.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> pg.Beta(2, 5).support()
+    (0.0, 1.0)
+    """
+
+    arg_names = ("a", "b")
+    latex_name = r"\mathrm{Beta}"
+
+    def _check_args(self, a, b):
+        if not (a > 0 and b > 0):
+            raise ValueError(f"Beta needs a > 0 and b > 0, got a={a}, b={b}")
+
+    def _logpdf(self, x, a, b):
+        inside = (x > 0) & (x < 1) & (a > 0) & (b > 0)
+        xs = np.where(inside, x, 0.5)
+        out = (a - 1) * np.log(xs) + (b - 1) * np.log1p(-xs) - special.betaln(a, b)
+        return np.where(inside, out, -np.inf)
+
+    def _sample(self, rng, size, a, b):
+        return rng.beta(a, b, size)
+
+    def _support(self, a, b):
+        return (0.0, 1.0)

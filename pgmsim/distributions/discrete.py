@@ -1,0 +1,163 @@
+"""Discrete distributions: sampling distributions of counts."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from .base import Distribution, _overflowed
+
+__all__ = ["Poisson"]
+
+
+class Poisson(Distribution):
+    r"""Poisson distribution with mean ``mu``, for photon counts.
+
+    The log-mass includes ``-log N!``. With ``mu = 0`` only ``N = 0`` is possible.
+
+    Parameters
+    ----------
+    mu : float or str
+        Mean, ``>= 0``; usually the name of a deterministic node of expected
+        counts.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> pg.Poisson("mu").latex({"mu": r"\mu_k"})
+    '\\mathrm{Poisson}(\\mu_k)'
+    """
+
+    arg_names = ("mu",)
+    latex_name = r"\mathrm{Poisson}"
+    discrete = True
+
+    def _check_args(self, mu):
+        if not mu >= 0:
+            raise ValueError(f"Poisson needs mu >= 0, got mu={mu}")
+
+    def _logpdf(self, x, mu):
+        integer = (x >= 0) & (x == np.floor(x)) & np.isfinite(x)
+        xs = np.where(integer, x, 0.0)
+        out = special.xlogy(xs, mu) - mu - special.gammaln(xs + 1.0)
+        return np.where(integer & (mu >= 0) & np.isfinite(mu), out, -np.inf)
+
+    def _sample(self, rng, size, mu):
+        return rng.poisson(mu, size)
+
+    def _support(self, mu):
+        return (0.0, np.inf)
+
+    def validate_data(self, x, node):
+        """Check that the observed counts are non-negative integers.
+
+        Parameters
+        ----------
+        x : array_like
+            The observed counts.
+        node : str
+            The data node, named in error messages.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``x`` as floats.
+
+        Raises
+        ------
+        ValueError
+            If a value is negative, not an integer, NaN or infinite; the
+            message gives the first one and its index.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> pg.Poisson("mu").validate_data([3, 0, 1], "N")
+        array([3., 0., 1.])
+        >>> pg.Poisson("mu").validate_data([3, -1], "N")
+        Traceback (most recent call last):
+          ...
+        ValueError: Poisson data for node 'N' must be non-negative counts; 1 value(s) are negative, first -1 at index 1
+        """
+        x = super().validate_data(x, node)
+        if np.any(x < 0):
+            bad = np.flatnonzero(x < 0)
+            raise ValueError(
+                f"Poisson data for node {node!r} must be non-negative counts; "
+                f"{bad.size} value(s) are negative, first {x.flat[bad[0]]:g} at "
+                f"index {bad[0]}"
+            )
+        if np.any(x != np.floor(x)):
+            bad = np.flatnonzero(x != np.floor(x))
+            raise ValueError(
+                f"Poisson data for node {node!r} must be integer counts; "
+                f"{bad.size} value(s) are not, first {x.flat[bad[0]]:g} at "
+                f"index {bad[0]}"
+            )
+        return x
+
+    def loglike(self, x):
+        """A function of ``mu`` returning ``sum(logpdf(x))``, fast.
+
+        ``log N!`` is computed once, and ``N log mu`` only where ``N > 0``.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            The observed counts.
+
+        Returns
+        -------
+        callable
+            ``total(mu)``: for ``mu`` of shape ``(nwalkers, K)``, shape
+            ``(nwalkers,)``.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> total = pg.Poisson("mu").loglike(np.array([3, 0, 1]))
+        >>> total(np.array([[2.0, 1.0, 1.0]]))
+        array([-3.71231793])
+        """
+        # log N! is a data-only constant, and N log mu vanishes where N = 0:
+        # X-ray images are mostly empty pixels, so take the log only where N > 0.
+        x = np.asarray(x, dtype=float)
+        const = float(np.sum(special.gammaln(x + 1.0)))
+        nonzero = np.flatnonzero(x.reshape(-1) > 0) if x.ndim else None
+        if x.ndim == 0:
+            counts = x
+
+            def total(mu):
+                mu = np.asarray(mu)[..., 0] if np.ndim(mu) else mu
+                out = special.xlogy(counts, mu) - mu - const
+                if np.isnan(out).any():
+                    out = np.where(np.isnan(out) & ~np.isnan(mu), -np.inf, out)
+                return np.where(mu < 0, -np.inf, out)
+
+            return total
+        counts = x.reshape(-1)[nonzero]
+        size = x.shape[-1]
+        dense = nonzero.size == x.size
+
+        def total(mu):
+            # (nwalkers, K) in, (nwalkers,) out: two passes over mu (sum, min)
+            # and temporaries the size of the nonzero pixels only. Row sums,
+            # not a matrix product, so that each walker's value does not
+            # depend on the other walkers of the batch (BLAS kernels group rows).
+            mu = np.asarray(mu)
+            if mu.ndim == 0 or mu.shape[-1] != size:
+                mu = np.broadcast_to(mu, mu.shape[:-1] + x.shape)
+            logs = np.log(mu if dense else mu.take(nonzero, axis=-1))
+            logs *= counts
+            out = logs.sum(axis=-1) - mu.sum(axis=-1) - const
+            # an infinite mean: -inf; a NaN one stays NaN (so that the caller
+            # can name its source); one point: a float compare, not np.isnan
+            if (out != out) if mu.ndim == 1 else np.isnan(out).any():
+                out = _overflowed(out, mu)
+            if mu.min() >= 0:  # the common case: one reduction over all walkers
+                return out
+            if mu.ndim == 1:
+                return -np.inf if mu.min() < 0 else out
+            return np.where(mu.min(axis=-1) < 0, -np.inf, out)
+
+        return total

@@ -1,0 +1,440 @@
+"""Samples, summaries (astropy Table), corner plots and diagnostics."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from astropy.table import Table
+from emcee.autocorr import AutocorrError, integrated_time
+
+__all__ = ["SamplingResult"]
+
+
+def _integrated_time(chain):
+    """emcee's autocorrelation time and whether the chain is long enough for it."""
+    try:
+        return integrated_time(chain, quiet=False), True
+    except AutocorrError as err:
+        return np.asarray(err.tau), False
+
+
+class SamplingResult:
+    """The output of :func:`pgmsim.sample`.
+
+    Parameters
+    ----------
+    chain : numpy.ndarray, shape (nsteps, nwalkers, ndim)
+    log_prob : numpy.ndarray, shape (nsteps, nwalkers)
+    acceptance_fraction : numpy.ndarray, shape (nwalkers,)
+    param_names : list of str
+    posterior : Posterior, optional
+        The density that was sampled (for labels and predictive draws).
+
+    Attributes
+    ----------
+    chain, log_prob, acceptance_fraction, param_names, posterior
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("gauss")
+    >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+    >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+    >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+    >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+    >>> res
+    <SamplingResult: 400 steps x 8 walkers x 2 parameters, mean acceptance ...>
+    >>> res.chain.shape, res.log_prob.shape, res.acceptance_fraction.shape
+    ((400, 8, 2), (400, 8), (8,))
+    """
+
+    def __init__(self, chain, log_prob, acceptance_fraction, param_names, posterior=None):
+        self.chain = np.asarray(chain)
+        self.log_prob = np.asarray(log_prob)
+        self.acceptance_fraction = np.asarray(acceptance_fraction)
+        self.param_names = list(param_names)
+        self.posterior = posterior
+
+    @classmethod
+    def from_sampler(cls, sampler, posterior):
+        """Collect the chain of an :class:`emcee.EnsembleSampler`.
+
+        Parameters
+        ----------
+        sampler : emcee.EnsembleSampler
+            A sampler of ``posterior.log_prob`` that has run.
+        posterior : Posterior
+            The density it sampled: its parameter names label the result.
+
+        Returns
+        -------
+        SamplingResult
+            The steps done so far.
+
+        Examples
+        --------
+        >>> import emcee, pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> sampler = emcee.EnsembleSampler(8, post.ndim, post.log_prob, vectorize=True)
+        >>> _ = sampler.run_mcmc(post.sample_prior(seed=0, n=8), 50)
+        >>> pg.SamplingResult.from_sampler(sampler, post).param_names
+        ['mu', 'sigma']
+        """
+        n = sampler.iteration
+        return cls(sampler.get_chain()[:n], sampler.get_log_prob()[:n],
+                   sampler.acceptance_fraction, posterior.param_names, posterior)
+
+    @property
+    def nsteps(self):
+        return self.chain.shape[0]
+
+    @property
+    def nwalkers(self):
+        return self.chain.shape[1]
+
+    @property
+    def ndim(self):
+        return self.chain.shape[2]
+
+    def _discard(self, discard):
+        if discard is None:
+            return self.nsteps // 4
+        if not 0 <= discard < self.nsteps:
+            raise ValueError(f"discard must be in [0, {self.nsteps}), got {discard}")
+        return int(discard)
+
+    def get_chain(self, discard=0, thin=1, flat=False):
+        """The chain as emcee returns it.
+
+        Parameters
+        ----------
+        discard : int
+            Steps dropped from the start (burn-in).
+        thin : int
+            Keep every ``thin``-th step.
+        flat : bool
+            Merge walkers: shape ``(nsamples, ndim)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(nsteps', nwalkers, ndim)``, or ``(nsteps' * nwalkers,
+            ndim)`` with ``flat=True``.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> res.get_chain().shape, res.get_chain(discard=100, thin=10, flat=True).shape
+        ((400, 8, 2), (240, 2))
+        """
+        chain = self.chain[self._discard(discard)::thin]
+        return chain.reshape(-1, self.ndim) if flat else chain
+
+    def flat_samples(self, discard=None, thin=1):
+        """Posterior samples with walkers merged, shape ``(nsamples, ndim)``.
+
+        Parameters
+        ----------
+        discard : int, optional
+            Burn-in steps to drop; the first quarter of the chain by default.
+        thin : int
+            Keep every ``thin``-th step.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(nsamples, ndim)``, columns in the order of
+            ``param_names``.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> res.flat_samples().shape   # the first 100 of 400 steps dropped
+        (2400, 2)
+        """
+        return self.get_chain(discard=self._discard(discard), thin=thin, flat=True)
+
+    @property
+    def autocorr_time(self):
+        """Integrated autocorrelation time of each parameter, in steps.
+
+        Computed on the chain after the default burn-in. A chain shorter than
+        50 autocorrelation times gives a warning and the (unreliable) estimate.
+        """
+        chain = self.get_chain(discard=None)
+        tau, reliable = _integrated_time(chain)
+        if not reliable:
+            warnings.warn(
+                f"the chain is too short for a reliable autocorrelation time "
+                f"({len(chain)} steps after burn-in, fewer than 50 times the estimate "
+                f"{np.round(tau, 1)}); run longer chains", RuntimeWarning, stacklevel=2)
+        return tau
+
+    def ess(self, discard=None):
+        """Effective sample size of each parameter: samples / autocorrelation time.
+
+        Unlike :attr:`autocorr_time`, this does not warn for short chains;
+        the estimate is then rough.
+
+        Parameters
+        ----------
+        discard : int, optional
+            Burn-in; the first quarter of the chain by default.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(ndim,)``.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> res.ess().shape
+        (2,)
+        """
+        chain = self.get_chain(discard=discard)
+        tau, _ = _integrated_time(chain)
+        return chain.shape[0] * chain.shape[1] / np.maximum(tau, 1.0)
+
+    def summary(self, discard=None, thin=1):
+        """Per-parameter summary table.
+
+        Parameters
+        ----------
+        discard : int, optional
+            Burn-in; the first quarter of the chain by default.
+        thin : int
+
+        Returns
+        -------
+        astropy.table.Table
+            Columns ``name, median, lower, upper`` (16th and 84th percentiles),
+            ``mean, std, ess``. The burn-in used is in ``meta``.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> table = res.summary()
+        >>> table.colnames, table.meta["discard"]
+        (['name', 'median', 'lower', 'upper', 'mean', 'std', 'ess'], 100)
+        >>> print(table["name"].tolist())
+        ['mu', 'sigma']
+        """
+        discard = self._discard(discard)
+        samples = self.flat_samples(discard=discard, thin=thin)
+        q16, q50, q84 = np.percentile(samples, [16, 50, 84], axis=0)
+        table = Table(
+            [self.param_names, q50, q16, q84, samples.mean(axis=0),
+             samples.std(axis=0, ddof=1), self.ess(discard)],
+            names=["name", "median", "lower", "upper", "mean", "std", "ess"],
+        )
+        for col in table.colnames[1:]:
+            table[col].format = ".4g"
+        table.meta.update(discard=discard, thin=thin, nwalkers=self.nwalkers,
+                          nsteps=self.nsteps,
+                          mean_acceptance=float(np.mean(self.acceptance_fraction)))
+        return table
+
+    def labels(self):
+        r"""LaTeX labels of the parameters, for plots.
+
+        Returns
+        -------
+        list of str
+            ``$label$`` of each parameter, from the model's nodes (with the
+            index for parameters on a plate); the bare names when the result
+            carries no posterior.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> res.labels()
+        ['$\\mu$', '$\\sigma$']
+        """
+        if self.posterior is None:
+            return list(self.param_names)
+        model = self.posterior.model
+        out = []
+        for name in self.param_names:
+            base, _, index = name.partition("[")
+            label = model.node(base).label
+            out.append(f"${label}$" if not index else f"${label}[{index}$")
+        return out
+
+    def corner(self, truths=None, discard=None, thin=1, **options):
+        """Corner plot of the posterior samples.
+
+        Parameters
+        ----------
+        truths : dict or array_like, optional
+            True values to mark (a dict by parameter name, or packed).
+        discard : int, optional
+        thin : int
+        **options
+            Passed to :func:`corner.corner`.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> fig = res.corner(truths={"mu": 1.0, "sigma": 0.6})
+        >>> len(fig.axes)   # a 2 x 2 grid
+        4
+        >>> import matplotlib.pyplot as plt; plt.close(fig)
+        """
+        import corner
+
+        if isinstance(truths, dict):
+            truths = self.posterior.pack(truths)
+        options.setdefault("labels", self.labels())
+        options.setdefault("quantiles", [0.16, 0.5, 0.84])
+        options.setdefault("show_titles", True)
+        options.setdefault("title_fmt", ".3g")
+        samples = self.flat_samples(discard=discard, thin=thin)
+        if self.ndim > 1:
+            return corner.corner(samples, truths=truths, **options)
+        # corner cannot mark truths on a single histogram: draw the line here
+        fig = corner.corner(samples, **options)
+        if truths is not None:
+            color = options.get("truth_color", "#4682b4")
+            fig.axes[0].axvline(np.ravel(truths)[0], color=color)
+        return fig
+
+    def trace(self, discard=0):
+        """Trace plot: every walker's path for each parameter.
+
+        Parameters
+        ----------
+        discard : int
+            Steps not drawn at the start; all are drawn by default, so that
+            the burn-in shows.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            One panel per parameter, steps along x.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("gauss")
+        >>> _ = m.param("mu", pg.Normal(0, 10)); _ = m.param("sigma", pg.HalfNormal(5))
+        >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
+        >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
+        >>> fig = res.trace()
+        >>> len(fig.axes)
+        2
+        >>> import matplotlib.pyplot as plt; plt.close(fig)
+        """
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(self.ndim, 1, sharex=True,
+                                 figsize=(7, 1.6 * self.ndim + 0.6), squeeze=False)
+        chain = self.get_chain(discard=discard)
+        for ax, label, k in zip(axes[:, 0], self.labels(), range(self.ndim)):
+            ax.plot(chain[:, :, k], color="k", alpha=0.25, lw=0.5)
+            ax.set_ylabel(label)
+        axes[-1, 0].set_xlabel("step")
+        fig.tight_layout()
+        return fig
+
+    def posterior_predictive(self, n=100, seed=None, discard=None):
+        """Replicated data drawn from the graph at ``n`` posterior draws.
+
+        Each draw takes a random posterior sample (after burn-in), evaluates
+        the deterministic nodes and draws every data node from its sampling
+        distribution, with the fixed inputs of the fit.
+
+        Parameters
+        ----------
+        n : int
+            Number of replications.
+        seed : int or numpy.random.Generator, optional
+            The same seed gives the same replications.
+        discard : int, optional
+            Burn-in; the first quarter of the chain by default.
+
+        Returns
+        -------
+        dict
+            Every parameter, deterministic and data node, each with a leading
+            axis of length ``n``: ``(n,)`` for scalars, ``(n, K)`` for plate
+            vectors. Samples are drawn without replacement when the chain
+            has at least ``n`` of them.
+
+        Raises
+        ------
+        ValueError
+            If ``n`` is not a positive integer, or the result carries no
+            posterior.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("counts")
+        >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+        >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+        >>> post = m.posterior(data={"N": [3, 5, 4]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=100, seed=1, progress=False)
+        >>> rep = res.posterior_predictive(n=50, seed=2)
+        >>> rep["N"].shape, rep["lam"].shape
+        ((50, 3), (50,))
+        """
+        from ..simulate import simulate
+
+        if int(n) != n or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        if self.posterior is None:
+            raise ValueError("this result carries no posterior (model, inputs) to "
+                             "simulate from; load it with its posterior")
+        post = self.posterior
+        rng = np.random.default_rng(seed)
+        samples = self.flat_samples(discard=discard)
+        rows = rng.choice(len(samples), size=int(n), replace=len(samples) < n)
+        draws = [simulate(post.model, inputs=post.inputs, params=post.unpack(samples[i]),
+                          seed=rng, sizes=post.sizes) for i in rows]
+        return {name: np.stack([np.asarray(d[name]) for d in draws])
+                for name in draws[0] if name not in post.inputs}
+
+    def __repr__(self):
+        return (f"<SamplingResult: {self.nsteps} steps x {self.nwalkers} walkers x "
+                f"{self.ndim} parameters, mean acceptance "
+                f"{np.mean(self.acceptance_fraction):.2f}>")

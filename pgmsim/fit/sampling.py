@@ -1,0 +1,119 @@
+"""Posterior sampling with emcee: initialisation, seeding, progress."""
+
+from __future__ import annotations
+
+import emcee
+import numpy as np
+
+from .backends import Checkpoint
+from .initialization import initial_walkers
+from .parallel import ParallelLogProb
+from .results import SamplingResult
+
+__all__ = ["sample"]
+
+
+def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=True,
+           moves=None, backend=None, resume=False, parallel=None):
+    """Sample a posterior with emcee's ensemble sampler.
+
+    All walkers are evaluated in one call of :meth:`Posterior.log_prob`
+    (``vectorize=True``).
+
+    Parameters
+    ----------
+    post : Posterior
+    nwalkers : int
+        Number of walkers; at least twice the number of parameters.
+    nsteps : int
+        Number of steps.
+    seed : int or numpy.random.Generator, optional
+        The same seed gives the same chain.
+    initial : None, "map", dict, MapResult or array_like, optional
+        Where the walkers start; see :func:`initial_walkers`.
+    progress : bool
+        Show a progress bar (tqdm).
+    moves : emcee move(s), optional
+        Passed to :class:`emcee.EnsembleSampler`.
+    backend : str, pathlib.Path or pgmsim.fit.backends.Checkpoint, optional
+        An HDF5 file (created; an existing file is refused unless
+        ``resume``) where the chain is committed as it grows, at most every
+        second, at the end and on interruption; see
+        :class:`pgmsim.fit.backends.Checkpoint` for the options.
+    resume : bool
+        Continue the run stored in ``backend`` from its last committed step
+        up to ``nsteps`` steps in all. ``seed`` and ``initial`` are then
+        unused: the walkers and emcee's random state come from the file, so
+        the chain is bit for bit the one an uninterrupted run gives.
+    parallel : int, optional
+        Number of threads sharing each batch of walkers (e.g. 2 on two
+        cores); see :class:`pgmsim.fit.parallel.ParallelLogProb`. Pays on large
+        plates (full images); small batches stay on one thread. The chain
+        is the same as without it.
+
+    Returns
+    -------
+    SamplingResult
+        A run interrupted with Ctrl-C returns the steps done (and commits
+        them to ``backend``).
+
+    Raises
+    ------
+    ValueError
+        Too few walkers, or bad initial positions.
+    pgmsim.fit.backends.CheckpointError
+        The backend file exists and ``resume`` is not set, or it does not
+        exist and ``resume`` is set, or it is corrupt, or it holds a run of
+        another model, other parameters, data, inputs or number of walkers.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("counts")
+    >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+    >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+    >>> post = m.posterior(data={"N": [3, 5, 4]})
+    >>> res = pg.sample(post, nwalkers=8, nsteps=200, seed=1, progress=False)
+    >>> res.chain.shape
+    (200, 8, 1)
+    """
+    if nwalkers < 2 * post.ndim:
+        raise ValueError(
+            f"emcee needs at least 2 * ndim = {2 * post.ndim} walkers, got {nwalkers}"
+        )
+    if int(nsteps) != nsteps or nsteps < 1:
+        raise ValueError(f"nsteps must be a positive integer, got {nsteps!r}")
+    integer = isinstance(parallel, (int, np.integer)) and not isinstance(parallel, bool)
+    if parallel is not None and not (integer and parallel >= 1):
+        raise ValueError(f"parallel must be a number of threads >= 1, got {parallel!r}")
+    store = None
+    if backend is not None:
+        store = backend if isinstance(backend, Checkpoint) else Checkpoint(backend)
+        store.open(post, nwalkers, int(nsteps), resume=resume)
+    elif resume:
+        raise ValueError("resume=True needs the backend file of the run to resume")
+    done = 0 if store is None else store.iteration
+    start = None
+    if done == 0:
+        rng = np.random.default_rng(seed)
+        start = initial_walkers(post, nwalkers, initial=initial, seed=rng)
+    log_prob = post.log_prob
+    if parallel is not None and parallel != 1:
+        log_prob = ParallelLogProb(post, parallel)
+    sampler = emcee.EnsembleSampler(nwalkers, post.ndim, log_prob,
+                                    vectorize=True, moves=moves, backend=store)
+    if done == 0:
+        # emcee draws from a legacy RandomState: seed it from our Generator
+        sampler.random_state = np.random.RandomState(rng.integers(2**32)).get_state()
+    try:
+        if int(nsteps) > done:
+            sampler.run_mcmc(start, int(nsteps) - done, progress=progress)
+    except KeyboardInterrupt:
+        if sampler.iteration == 0:
+            raise
+    finally:
+        if store is not None:
+            store.commit()
+        if isinstance(log_prob, ParallelLogProb):
+            log_prob.close()
+    return SamplingResult.from_sampler(sampler, post)

@@ -1,0 +1,790 @@
+"""The model graph: node declaration, validation and topological order."""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+
+import networkx as nx
+import numpy as np
+
+from ..distributions import Distribution
+from ..distributions.joint import JointDistribution
+from .nodes import Node, NodeKind, Plate, default_label
+
+__all__ = ["Model", "ModelError"]
+
+_INDEX_LETTERS = ("k", "j", "i", "l", "m", "n", "p", "q")
+
+
+class ModelError(ValueError):
+    """A mistake in the declaration of a model; the message names the node.
+
+    Raised when the node is declared, not later when the model is used.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("demo")
+    >>> m.data("N", pg.Poisson("mu"))
+    Traceback (most recent call last):
+      ...
+    pgmsim.graph.model.ModelError: node 'N' refers to unknown node(s) 'mu'; known nodes: none yet (declare parents before their children)
+    """
+
+
+class Model:
+    """A probabilistic graphical model: one graph, four uses.
+
+    Declare nodes with :meth:`param`, :meth:`fixed`, :meth:`deterministic` and
+    :meth:`data`; then :meth:`simulate` mock data, write the joint density with
+    :meth:`factorization`, draw the PGM with :meth:`render` and fit with
+    :meth:`posterior`.
+
+    Parameters
+    ----------
+    name : str
+        Name of the model, used in titles and file metadata.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("counts")
+    >>> m.param("lam", pg.Gamma(2.0, 1.0))
+    'lam'
+    >>> m.data("N", pg.Poisson("lam"), plate="obs")
+    'N'
+    >>> print(m.factorization())
+    p(lam, {N_k}) = p(lam) prod_k p(N_k | lam)
+    """
+
+    def __init__(self, name="model"):
+        self.name = name
+        self.graph = nx.DiGraph()
+        self.plates = {}
+        self._joint = {}  # parameter name -> names sharing its joint prior
+
+    # ------------------------------------------------------------------
+    # declaration
+    def plate(self, name, size=None, index=None, label=None, within=None):
+        """Declare a plate (a named index set).
+
+        Declaring a plate is optional: using a plate name in a node declaration
+        creates it with default settings. Declare it to set its size, its LaTeX
+        index, its label or its enclosing plate.
+
+        Parameters
+        ----------
+        name : str
+            Plate name, e.g. ``"sources"``.
+        size : int, optional
+            Number of elements; otherwise taken from the inputs or data.
+        index : str, optional
+            LaTeX index; by default ``k``, then ``j``, ``i``, ... in order of
+            declaration.
+        label : str, optional
+            Text drawn on the plate; by default the name and the index range.
+        within : str, optional
+            Name of an enclosing plate (nested plates).
+
+        Returns
+        -------
+        Plate
+
+        Raises
+        ------
+        ModelError
+            If the plate exists already, ``within`` names no plate, or ``size``
+            is not a positive integer.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("frames")
+        >>> m.plate("frames", size=3, index="i")
+        Plate(name='frames', index='i', size=3, within=None, label='frames $i$')
+        >>> m.plate("pixels", index="k", within="frames").within
+        'frames'
+        """
+        if name in self.plates:
+            raise ModelError(f"plate {name!r} is already declared")
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ModelError(f"plate name must be an identifier, got {name!r}")
+        if size is not None:
+            if isinstance(size, bool) or int(size) != size or size < 1:
+                raise ModelError(
+                    f"plate {name!r}: size must be a positive integer, got {size!r}"
+                )
+            size = int(size)
+        if within is not None and within not in self.plates:
+            raise ModelError(
+                f"plate {name!r}: enclosing plate {within!r} is not declared; "
+                f"known plates: {sorted(self.plates) or 'none'}"
+            )
+        if index is None:
+            used = {p.index for p in self.plates.values()}
+            index = next(i for i in _INDEX_LETTERS if i not in used)
+        if label is None:
+            label = f"{name} ${index}$"
+        plate = Plate(name=name, index=index, size=size, within=within, label=label)
+        self.plates[name] = plate
+        return plate
+
+    def param(self, name, prior, plate=None, label=None):
+        """Declare a parameter with its prior.
+
+        Several parameters with one joint prior are declared together, with a
+        tuple of names: ``m.param(("x0", "y0"), pg.MapPrior(image, extent))``
+        declares two parameter nodes whose prior is the single factor
+        ``p(x0, y0)``.
+
+        Parameters
+        ----------
+        name : str or tuple of str
+            Node name, or the names of the parameters of a joint prior.
+        prior : Distribution
+            A continuous distribution; its arguments may name other nodes
+            (hierarchical priors). For a tuple of names, a
+            :class:`~pgmsim.distributions.joint.JointDistribution` over as many
+            variables.
+        plate : str, optional
+            Plate on which the parameter is a vector (e.g. per-source fluxes);
+            not available for joint priors.
+        label : str or tuple of str, optional
+            LaTeX label (one per name for a joint prior); guessed from the
+            name by default.
+
+        Returns
+        -------
+        str or tuple of str
+            The node name(s).
+
+        Raises
+        ------
+        ModelError
+            Duplicate name, unknown parent, missing or discrete prior, plate
+            mismatch; for a joint prior, a number of names that differs from
+            the prior's number of variables, or an invalid prior (e.g. a prior
+            map with negative values), the message naming the parameters.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("population")
+        >>> m.param("mu_pop", pg.Uniform(0, 10))
+        'mu_pop'
+        >>> m.param("F", pg.Normal("mu_pop", 1.0), plate="sources")  # hierarchical
+        'F'
+        >>> m.node("F").parents
+        ('mu_pop',)
+        """
+        if not isinstance(name, str) or isinstance(prior, JointDistribution):
+            return self._joint_param(name, prior, plate, label)
+        if prior is None:
+            raise ModelError(f"parameter {name!r} needs a prior distribution")
+        self._check_distribution(name, prior, "prior")
+        if prior.discrete:
+            raise ModelError(
+                f"parameter {name!r}: the prior {prior.text()} is discrete; "
+                "parameters are sampled with emcee and must be continuous"
+            )
+        return self._add(
+            Node(name, NodeKind.PARAMETER, self._label(name, label), plate,
+                 distribution=prior, parents=prior.parents)
+        )
+
+    def _joint_param(self, names, prior, plate, label):
+        """Declare the parameters of a joint prior (see :meth:`param`)."""
+        names = (names,) if isinstance(names, str) else names
+        if not isinstance(names, tuple) or not all(isinstance(n, str) for n in names):
+            raise ModelError(
+                f"parameter name must be a string, or a tuple of strings for a "
+                f"joint prior, got {names!r}"
+            )
+        where = f"parameters {', '.join(map(repr, names))}"
+        if not isinstance(prior, JointDistribution):
+            raise ModelError(
+                f"{where}: several parameters declared together need a joint prior "
+                f"such as pg.MapPrior(image, extent), got {prior!r}; declare "
+                "parameters with one-variable priors one by one"
+            )
+        if len(names) != prior.nvars:
+            raise ModelError(
+                f"{where}: {type(prior).__name__} is a joint prior over "
+                f"{prior.nvars} parameters, got {len(names)} name(s); declare them "
+                "together, e.g. m.param(('x0', 'y0'), prior)"
+            )
+        if len(set(names)) != len(names):
+            raise ModelError(f"{where}: the names of a joint prior must differ")
+        if plate is not None:
+            raise ModelError(
+                f"{where}: joint priors on a plate are not supported; declare the "
+                "parameters on no plate"
+            )
+        labels = (None,) * len(names) if label is None else label
+        if isinstance(labels, str) or len(labels) != len(names):
+            raise ModelError(f"{where}: give one label per name, got label={label!r}")
+        try:
+            prior.check(names)
+        except ValueError as err:
+            raise ModelError(str(err)) from None
+        for name in names:
+            if not isinstance(name, str) or not name.isidentifier():
+                raise ModelError(f"node name must be a Python identifier, got {name!r}")
+            if name in self.graph:
+                raise ModelError(
+                    f"duplicate node name {name!r}: already declared as a "
+                    f"{self.node(name).kind.value} node"
+                )
+        for name, lab in zip(names, labels):
+            self._add(Node(name, NodeKind.PARAMETER, self._label(name, lab), None,
+                           distribution=prior, parents=prior.parents))
+            self._joint[name] = names
+        return names
+
+    def prior_group(self, name):
+        """The parameters that share ``name``'s prior, in declaration order.
+
+        Parameters
+        ----------
+        name : str
+            A parameter node.
+
+        Returns
+        -------
+        tuple of str
+            ``(name,)`` for an ordinary prior; all the parameters of a joint
+            prior (e.g. ``("x0", "y0")`` for a :class:`~pgmsim.MapPrior`).
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> m = pg.Model("located")
+        >>> m.param(("x0", "y0"), pg.MapPrior(np.ones((4, 4)), (0, 40, 0, 40)))
+        ('x0', 'y0')
+        >>> m.param("F", pg.LogUniform(1e-3, 1))
+        'F'
+        >>> m.prior_group("y0"), m.prior_group("F")
+        (('x0', 'y0'), ('F',))
+        """
+        return self._joint.get(name, (name,))
+
+    def fixed(self, name, plate=None, label=None):
+        """Declare a fixed input, supplied at simulate/fit time.
+
+        Examples are exposure maps, pixel coordinates and PSF kernels; the
+        factorization conditions on them.
+
+        Parameters
+        ----------
+        name : str
+            Node name, a Python identifier: the argument name under which
+            deterministic functions receive the value.
+        plate : str, optional
+            Plate on which the input is a vector (one value per pixel, say).
+        label : str, optional
+            LaTeX label, without the plate index; guessed from the name by
+            default.
+
+        Returns
+        -------
+        str
+            The node name.
+
+        Raises
+        ------
+        ModelError
+            If the name is not an identifier or is already used.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("stamp")
+        >>> m.fixed("ex", plate="pixels")
+        'ex'
+        >>> m.node("ex").kind
+        <NodeKind.FIXED: 'fixed'>
+        """
+        return self._add(Node(name, NodeKind.FIXED, self._label(name, label), plate))
+
+    def deterministic(self, name=None, func=None, plate=None, label=None):
+        """Declare a deterministic node, a function of its parents.
+
+        The parents are the function's argument names. The function is written
+        in plain numpy for one point; it is then also called with a batch of
+        walkers, each scalar parameter of shape ``(nwalkers, 1)`` against plate
+        vectors of shape ``(K,)``.
+
+        Use it directly, ``m.deterministic("mu", f, plate="pixels")``, or as a
+        decorator, ``@m.deterministic(plate="pixels")``.
+
+        Parameters
+        ----------
+        name : str, optional
+            Node name; the function's name by default.
+        func : callable, optional
+            The function; omit it to use the decorator form. Arguments without
+            a default value, and arguments named after existing nodes, are the
+            parents.
+        plate : str, optional
+            Plate on which the value is a vector.
+        label : str, optional
+            LaTeX label, without the plate index.
+
+        Returns
+        -------
+        str or callable
+            The node name, or a decorator that returns the function unchanged.
+
+        Raises
+        ------
+        ModelError
+            If an argument names no declared node, the function takes
+            ``*args`` or ``**kwargs``, or the name is already used.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> m = pg.Model("line")
+        >>> m.param("a", pg.Normal(0, 1))
+        'a'
+        >>> m.fixed("x", plate="points")
+        'x'
+        >>> m.deterministic("line", lambda a, x: a * x, plate="points")
+        'line'
+        >>> @m.deterministic(plate="points")
+        ... def mu(line):
+        ...     return np.exp(line)
+        >>> m.node("mu").parents
+        ('line',)
+        """
+        if callable(name) and func is None:
+            name, func = None, name
+        if func is None:
+            def decorator(f):
+                self.deterministic(name or f.__name__, f, plate=plate, label=label)
+                return f
+            return decorator
+        name = name or func.__name__
+        parents = self._function_parents(name, func)
+        return self._add(
+            Node(name, NodeKind.DETERMINISTIC, self._label(name, label), plate,
+                 func=func, parents=parents)
+        )
+
+    def data(self, name, distribution, plate=None, label=None):
+        """Declare a data node with its sampling distribution.
+
+        Parameters
+        ----------
+        name : str
+            Node name, the key of its values in ``data={...}``.
+        distribution : Distribution
+            E.g. ``pg.Poisson("mu")`` for photon counts; its arguments name
+            nodes or are numbers.
+        plate : str, optional
+            Plate on which the data are a vector (one value per pixel, say).
+        label : str, optional
+            LaTeX label, without the plate index.
+
+        Returns
+        -------
+        str
+            The node name.
+
+        Raises
+        ------
+        ModelError
+            If the distribution is missing or not a pgmsim distribution, an
+            argument names no declared node, or an argument lives on a plate
+            that does not broadcast against the node's plate.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("counts")
+        >>> m.param("lam", pg.Gamma(2.0, 1.0))
+        'lam'
+        >>> m.data("N", pg.Poisson("lam"), plate="obs")
+        'N'
+        >>> print(m.factorization())
+        p(lam, {N_k}) = p(lam) prod_k p(N_k | lam)
+        """
+        if distribution is None:
+            raise ModelError(f"data node {name!r} needs a sampling distribution")
+        self._check_distribution(name, distribution, "sampling distribution")
+        return self._add(
+            Node(name, NodeKind.DATA, self._label(name, label), plate,
+                 distribution=distribution, parents=distribution.parents)
+        )
+
+    # ------------------------------------------------------------------
+    # queries
+    @property
+    def nodes(self):
+        """Dict of node name to :class:`~pgmsim.graph.nodes.Node`, in declaration order."""
+        return {n: self.graph.nodes[n]["node"] for n in self.graph.nodes}
+
+    def node(self, name):
+        """The :class:`~pgmsim.graph.nodes.Node` called ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A node of the model.
+
+        Returns
+        -------
+        Node
+            Its kind, label, plate, distribution, function and parents.
+
+        Raises
+        ------
+        KeyError
+            If there is no such node; the message lists the known ones.
+
+        Examples
+        --------
+        >>> from pgmsim.models import xray_agn
+        >>> xray_agn.build().node("N").distribution
+        Poisson('mu')
+        """
+        if name not in self.graph:
+            raise KeyError(f"no node {name!r}; known nodes: {', '.join(self.graph)}")
+        return self.graph.nodes[name]["node"]
+
+    def names(self, kind):
+        """Names of the nodes of one kind, in topological order.
+
+        Parameters
+        ----------
+        kind : NodeKind or str
+            ``"parameter"``, ``"fixed"``, ``"deterministic"`` or ``"data"``.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> from pgmsim.models import xray_agn
+        >>> xray_agn.build().names("parameter")
+        ['x0', 'y0', 'F', 'b', 'sigma']
+        """
+        kind = NodeKind(kind)
+        return [n for n in self.order if self.node(n).kind is kind]
+
+    @property
+    def order(self):
+        """Node names in a topological order (stable: declaration order breaks ties)."""
+        position = {n: i for i, n in enumerate(self.graph.nodes)}
+        return list(nx.lexicographical_topological_sort(self.graph, key=position.get))
+
+    def plate_chain(self, plate):
+        """The plate and its enclosing plates, innermost first.
+
+        Parameters
+        ----------
+        plate : str or None
+            A plate name; ``None`` (no plate) gives an empty list.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("frames")
+        >>> _ = m.plate("frames")
+        >>> _ = m.plate("pixels", within="frames")
+        >>> m.plate_chain("pixels")
+        ['pixels', 'frames']
+        """
+        chain = []
+        while plate is not None:
+            chain.append(plate)
+            plate = self.plates[plate].within
+        return chain
+
+    def plate_index(self, plate):
+        """LaTeX index of a plate with its enclosing ones, outermost first: ``"j,k"``.
+
+        Parameters
+        ----------
+        plate : str or None
+
+        Returns
+        -------
+        str
+            Empty for ``None``.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model()
+        >>> _ = m.plate("frames", index="j")
+        >>> _ = m.plate("pixels", index="k", within="frames")
+        >>> m.plate_index("pixels")
+        'j,k'
+        """
+        return ",".join(self.plates[p].index for p in reversed(self.plate_chain(plate)))
+
+    def plate_sizes(self, values):
+        """Size of each plate, from declarations and from the given values.
+
+        Parameters
+        ----------
+        values : dict
+            Node values (inputs, data, parameters) keyed by name.
+
+        Returns
+        -------
+        dict
+            Plate name to size; plates whose size is unknown are absent.
+
+        Raises
+        ------
+        ValueError
+            If two nodes disagree on the length of a plate, or a value on a
+            plate is not a vector.
+
+        Examples
+        --------
+        >>> from pgmsim.models import xray_agn
+        >>> xray_agn.build().plate_sizes(xray_agn.default_inputs(size=40))
+        {'pixels': 1600}
+        """
+        sizes = {p.name: p.size for p in self.plates.values() if p.size is not None}
+        source = {p: "its declaration" for p in sizes}
+        for name, value in values.items():
+            node = self.graph.nodes[name]["node"] if name in self.graph else None
+            if node is None or node.plate is None:
+                continue
+            shape = np.shape(value)
+            if len(shape) != 1:
+                raise ValueError(
+                    f"node {name!r} lives on plate {node.plate!r} and must be a "
+                    f"1-D vector along it, got an array of shape {shape}"
+                )
+            if node.plate in sizes and sizes[node.plate] != shape[0]:
+                raise ValueError(
+                    f"node {name!r} has length {shape[0]} but plate {node.plate!r} "
+                    f"has size {sizes[node.plate]} (from {source[node.plate]})"
+                )
+            sizes[node.plate] = shape[0]
+            source.setdefault(node.plate, f"node {name!r}")
+        return sizes
+
+    # ------------------------------------------------------------------
+    # the four uses
+    def simulate(self, inputs=None, params=None, seed=None):
+        """Draw every node by ancestral sampling (mock data).
+
+        See :func:`pgmsim.simulate.simulate`.
+
+        Parameters
+        ----------
+        inputs : dict, optional
+            Values of the fixed inputs (all of them are required).
+        params : dict, optional
+            Values of some or all parameters; the others are drawn from their
+            priors.
+        seed : int or numpy.random.Generator, optional
+            The same seed gives the same result.
+
+        Returns
+        -------
+        dict
+            Every node's value, keyed by name.
+
+        Examples
+        --------
+        >>> from pgmsim.models import xray_agn
+        >>> m = xray_agn.build()
+        >>> sim = m.simulate(inputs=xray_agn.default_inputs(), params=xray_agn.TRUTH, seed=1)
+        >>> sim["N"].shape, sim["N"].dtype
+        ((1600,), dtype('int64'))
+        """
+        from ..simulate import simulate
+
+        return simulate(self, inputs=inputs, params=params, seed=seed)
+
+    def factorization(self, verbose=False):
+        r"""The joint density written as a product of factors.
+
+        See :func:`pgmsim.factorize.factorization`.
+
+        Parameters
+        ----------
+        verbose : bool
+            Also list each stochastic node's distribution
+            (``x_0 \sim \mathcal{U}(0, 40)``).
+
+        Returns
+        -------
+        Factorization
+            ``str()`` gives plain text, ``.latex`` LaTeX.
+
+        Examples
+        --------
+        >>> from pgmsim.models import xray_agn
+        >>> print(xray_agn.build().factorization())
+        p(x0, y0, F, b, sigma, {N_k}) = p(x0) p(y0) p(F) p(b) p(sigma) prod_k p(N_k | x0, y0, F, b, sigma)
+        """
+        from ..factorize import factorization
+
+        return factorization(self, verbose=verbose)
+
+    def render(self, observed=True, **options):
+        """Draw the PGM with daft, laid out automatically.
+
+        See :func:`pgmsim.draw.render.render`.
+
+        Parameters
+        ----------
+        observed : bool
+            ``True`` draws data nodes as observed (the inference view),
+            ``False`` as open circles (the forward view).
+        **options
+            ``observed_style``, ``positions`` and ``dpi``, passed to
+            :func:`pgmsim.draw.render.render`.
+
+        Returns
+        -------
+        daft.PGM
+            Already rendered; save it with ``pgm.savefig("pgm.png")``.
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> from pgmsim.models import xray_agn
+        >>> pgm = xray_agn.build().render(observed=False)
+        >>> pgm.figure is not None
+        True
+        >>> plt.close(pgm.figure)
+        """
+        from ..draw.render import render
+
+        return render(self, observed=observed, **options)
+
+    def posterior(self, data, inputs=None):
+        """The posterior density given observed data and fixed inputs.
+
+        See :class:`pgmsim.fit.posterior.Posterior`.
+
+        Parameters
+        ----------
+        data : dict
+            Observed values of every data node.
+        inputs : dict, optional
+            Values of every fixed input.
+
+        Returns
+        -------
+        Posterior
+            Its ``log_prob`` takes one parameter vector or a batch of walkers.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("counts")
+        >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+        >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+        >>> post = m.posterior(data={"N": [3, 5, 4]})
+        >>> post.param_names
+        ['lam']
+        """
+        from ..fit.posterior import Posterior
+
+        return Posterior(self, data=data, inputs=inputs)
+
+    def __repr__(self):
+        kinds = {k: len(self.names(k)) for k in NodeKind}
+        counts = ", ".join(f"{v} {k.value}" for k, v in kinds.items() if v)
+        return f"<Model {self.name!r}: {counts}>"
+
+    # ------------------------------------------------------------------
+    # internals
+    def _label(self, name, label):
+        if label is not None and not isinstance(label, str):
+            raise ModelError(f"node {name!r}: label must be a string, got {label!r}")
+        return label if label is not None else default_label(name)
+
+    def _check_distribution(self, name, dist, what):
+        if not isinstance(dist, Distribution):
+            raise ModelError(
+                f"node {name!r}: the {what} must be a pgmsim distribution such as "
+                f"pg.Uniform(0, 1), got {type(dist).__name__} {dist!r}"
+            )
+
+    def _function_parents(self, name, func):
+        try:
+            signature = inspect.signature(func)
+        except (TypeError, ValueError) as err:
+            raise ModelError(f"deterministic node {name!r}: cannot read the "
+                             "signature of its function") from err
+        parents = []
+        for p in signature.parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise ModelError(
+                    f"deterministic node {name!r}: *args/**kwargs are not allowed; "
+                    "name each parent node as an argument"
+                )
+            if p.default is p.empty or p.name in self.graph:
+                parents.append(p.name)
+        return tuple(parents)
+
+    def _add(self, node):
+        name = node.name
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ModelError(f"node name must be a Python identifier, got {name!r}")
+        if name in self.graph:
+            old = self.node(name)
+            raise ModelError(
+                f"duplicate node name {name!r}: already declared as a "
+                f"{old.kind.value} node"
+            )
+        if name in node.parents:
+            raise ModelError(f"node {name!r} depends on itself: a cycle {name} -> {name}")
+        missing = [p for p in node.parents if p not in self.graph]
+        if missing:
+            known = ", ".join(self.graph) or "none yet"
+            raise ModelError(
+                f"node {name!r} refers to unknown node(s) {', '.join(map(repr, missing))}; "
+                f"known nodes: {known} (declare parents before their children)"
+            )
+        created = node.plate is not None and node.plate not in self.plates
+        if created:
+            self.plate(node.plate)
+        try:
+            self._check_plates(node)
+        except ModelError:
+            if created:  # a refused node leaves no trace
+                del self.plates[node.plate]
+            raise
+        self.graph.add_node(name, node=node)
+        self.graph.add_edges_from((p, name) for p in node.parents)
+        if not nx.is_directed_acyclic_graph(self.graph):
+            cycle = nx.find_cycle(self.graph, name)
+            self.graph.remove_node(name)
+            path = " -> ".join(itertools.chain((e[0] for e in cycle), [cycle[0][0]]))
+            raise ModelError(f"node {name!r} closes a cycle: {path}")
+        return name
+
+    def _check_plates(self, node):
+        """Stochastic nodes broadcast their arguments: each must live on the
+        node's plate, an enclosing plate, or no plate."""
+        if not node.kind.stochastic:
+            return
+        allowed = set(self.plate_chain(node.plate))
+        for parent in node.parents:
+            plate = self.node(parent).plate
+            if plate is not None and plate not in allowed:
+                where = f"plate {node.plate!r}" if node.plate else "no plate"
+                raise ModelError(
+                    f"node {node.name!r} on {where} cannot take {parent!r} (on plate "
+                    f"{plate!r}) as a distribution argument: the shapes do not "
+                    f"broadcast; put {node.name!r} on plate {plate!r} or reduce "
+                    f"{parent!r} in a deterministic node"
+                )
