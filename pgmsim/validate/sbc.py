@@ -37,7 +37,6 @@ import multiprocessing
 from dataclasses import dataclass, field
 
 import numpy as np
-from astropy.table import Table
 from emcee.autocorr import integrated_time
 from scipy import stats
 
@@ -205,6 +204,8 @@ class SBCResult:
         >>> res.table().colnames
         ['name', 'chi2', 'dof', 'chi2_pvalue', 'ks', 'ks_pvalue', 'median_tau']
         """
+        from astropy.table import Table  # astropy loads in ~0.5 s: only for tables
+
         t = self.tests
         table = Table([self.param_names, t["chi2"], np.full(len(self.param_names),
                        len(t["expected"]) - 1), t["chi2_pvalue"], t["ks"], t["ks_pvalue"],
