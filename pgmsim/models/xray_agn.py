@@ -41,7 +41,6 @@ from typing import NamedTuple
 import numpy as np
 
 import pgmsim as pg
-from pgmsim.astro import io
 
 __all__ = ["build", "default_inputs", "as_image", "TRUTH", "DESCRIPTION", "Stamp",
            "load_stamp", "stamp_figure"]
@@ -255,6 +254,8 @@ def load_stamp(index, size=40, image=None, expmap=None, regions=None, mask_other
     >>> inputs, data, origin, region = xray_agn.load_stamp(0)  # doctest: +SKIP
     >>> post = xray_agn.build(40).posterior(data=data, inputs=inputs)  # doctest: +SKIP
     """
+    from pgmsim.astro import io  # astropy loads for FITS input only
+
     if image is None or expmap is None or regions is None:
         from pgmsim.astro import datasets
 
@@ -328,6 +329,7 @@ def stamp_figure(inputs, data, params, size=40, seed=0, titles=None):
     >>> len(fig.axes)
     5
     """
+    from pgmsim.astro import io
     from pgmsim.astro.plots import image_comparison
 
     index = (np.asarray(inputs["y"]).astype(np.int64) * size
