@@ -3,7 +3,23 @@ written out, drawn and fitted.
 
 One graph, four uses: :meth:`Model.simulate`, :meth:`Model.factorization`,
 :meth:`Model.render` and :meth:`Model.posterior` with :func:`sample`.
+
+The subpackages (:mod:`.graph`, :mod:`.distributions`, :mod:`.simulate`,
+:mod:`.factorize`, :mod:`.draw`, :mod:`.fit`, :mod:`.validate`, :mod:`.astro`,
+:mod:`.models`, :mod:`.cli`) are attributes of the package, loaded on first
+use, so that ``import pgmsim`` stays quick: matplotlib, corner, daft and
+astropy load only when a drawing, a plot, a table or FITS input is asked for.
+
+Examples
+--------
+>>> import pgmsim as pg
+>>> "astro" in dir(pg) and "astro" in pg.__all__
+True
+>>> pg.astro.io.__name__
+'pgmsim.astro.io'
 """
+
+import importlib
 
 from .distributions import (
     Beta,
@@ -51,3 +67,19 @@ __all__ = [
     "JointDistribution",
     "MapPrior",
 ]
+
+#: subpackages and modules, imported on first attribute access (PEP 562)
+_SUBMODULES = ("graph", "distributions", "simulate", "factorize", "draw", "fit", "validate",
+              "astro", "models", "cli")
+__all__ += _SUBMODULES
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        # import_module binds the module as an attribute of the package
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES))

@@ -19,8 +19,6 @@ import os
 import shutil
 from pathlib import Path
 
-from astropy.utils.data import download_file
-
 __all__ = ["DATASETS", "XMM_PPS_URL", "A1835_REGIONS_URL", "data_dir", "a1835", "fetch"]
 
 #: Registry of data sets: name -> file names inside ``<data_dir>/<name>/``.
@@ -183,6 +181,8 @@ def fetch(name: str, base_url: str | None = None, data_home=None, overwrite: boo
     >>> datasets.fetch("a1835_xmm")  # doctest: +SKIP
     >>> datasets.fetch("a1835_xmm", base_url="https://my.mirror/a1835_xmm/")  # doctest: +SKIP
     """
+    from astropy.utils.data import download_file  # astropy loads only to download
+
     filenames = _check_name(name)
     folder = _root(data_home) / name
     folder.mkdir(parents=True, exist_ok=True)

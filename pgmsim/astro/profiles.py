@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
 
 __all__ = ["RadialProfile", "log_bins", "radial_profile", "plot_radial_profile"]
 
@@ -251,6 +250,8 @@ def plot_radial_profile(data, model=None, components=None, band=(2.5, 97.5),
     >>> len(fig.axes)
     2
     """
+    from matplotlib.figure import Figure  # matplotlib loads only for a figure
+
     show = data.npix > 0
     if model is None:
         fig = Figure(figsize=(6, 4.5), layout="constrained")

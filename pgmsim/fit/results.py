@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from astropy.table import Table
 from emcee.autocorr import AutocorrError, integrated_time
 
 __all__ = ["SamplingResult"]
@@ -244,6 +243,8 @@ class SamplingResult:
         >>> print(table["name"].tolist())
         ['mu', 'sigma']
         """
+        from astropy.table import Table  # astropy loads in ~0.5 s: only for tables
+
         discard = self._discard(discard)
         samples = self.flat_samples(discard=discard, thin=thin)
         q16, q50, q84 = np.percentile(samples, [16, 50, 84], axis=0)
