@@ -36,7 +36,8 @@ from .distributions import (
 from .distributions.joint import JointDistribution, MapPrior
 from .graph.model import Model, ModelError
 from .graph.nodes import NodeKind
-from .fit.posterior import MapResult, NonFiniteError, Posterior
+from .fit.optimize import MapResult
+from .fit.posterior import NonFiniteError, Posterior
 from .fit.results import SamplingResult
 from .fit.sampling import sample
 from .validate.sbc import SBCResult, sbc

@@ -2,96 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
+from .graph.evaluate import PriorTerm, Step, Walk, check_inputs
 from .graph.nodes import NodeKind
 
-__all__ = ["simulate", "check_inputs"]
-
-
-def check_inputs(model, inputs, expected_kind, what):
-    """Validate a dict of values for the nodes of one kind.
-
-    Parameters
-    ----------
-    model : Model
-    inputs : dict or None
-    expected_kind : NodeKind
-        The kind every key must have.
-    what : str
-        How the dict is called in messages ("inputs", "data", "params").
-
-    Returns
-    -------
-    dict
-        Name to numpy array (float), in the graph's order.
-
-    Raises
-    ------
-    ValueError
-        On an unknown name, a name of the wrong kind, a ragged or masked
-        array, or a non-finite value.
-    TypeError
-        If ``inputs`` is not a dict, or a value is not numeric.
-
-    Examples
-    --------
-    >>> from pgmsim.models import xray_agn
-    >>> from pgmsim.graph.nodes import NodeKind
-    >>> from pgmsim.simulate import check_inputs
-    >>> m = xray_agn.build()
-    >>> check_inputs(m, {"ex": [1, 2]}, NodeKind.FIXED, "inputs")
-    {'ex': array([1., 2.])}
-    >>> check_inputs(m, {"N": [1, 2]}, NodeKind.FIXED, "inputs")
-    Traceback (most recent call last):
-      ...
-    ValueError: inputs contains 'N', which is a data node, not a fixed node
-    """
-    if inputs is not None and not isinstance(inputs, Mapping):
-        raise TypeError(
-            f"{what} must be a dict of node name to value, got {type(inputs).__name__}"
-        )
-    inputs = dict(inputs or {})
-    for name in inputs:
-        if name not in model.graph:
-            raise ValueError(
-                f"{what} name {name!r} is not a node of model {model.name!r}; "
-                f"known nodes: {', '.join(model.graph)}"
-            )
-        kind = model.node(name).kind
-        if kind is not expected_kind:
-            raise ValueError(
-                f"{what} contains {name!r}, which is a {kind.value} node, not a "
-                f"{expected_kind.value} node"
-            )
-    out = {}
-    for name, value in inputs.items():
-        if np.ma.is_masked(value):
-            raise ValueError(
-                f"{what} value for node {name!r} is a masked array with "
-                f"{int(np.ma.count_masked(value))} masked value(s): pass the unmasked "
-                "elements only"
-            )
-        try:
-            array = np.asarray(value)
-        except ValueError as err:
-            raise ValueError(
-                f"{what} value for node {name!r} is not a regular array: {err}"
-            ) from err
-        if array.dtype.kind not in ("iuf" if expected_kind is NodeKind.DATA else "biuf"):
-            numbers = "numeric (integers or floats)" if expected_kind is NodeKind.DATA else "numeric"
-            raise TypeError(
-                f"{what} value for node {name!r} must be {numbers}, got dtype "
-                f"{array.dtype}"
-            )
-        if expected_kind is not NodeKind.DATA and not np.all(np.isfinite(array)):
-            raise ValueError(
-                f"{what} value for node {name!r} contains NaN or inf values"
-            )
-        out[name] = array.astype(float)
-    return out
+__all__ = ["simulate"]
 
 
 def simulate(model, inputs=None, params=None, seed=None, sizes=None):
@@ -152,32 +68,23 @@ def simulate(model, inputs=None, params=None, seed=None, sizes=None):
                 f"params value for node {name!r} must be a scalar (it is on no "
                 f"plate), got shape {np.shape(value)}"
             )
-    _check_joint_given(model, given)
+    walk = Walk.of(model)
+    _check_joint_given(walk, given)
     sizes = {**(sizes or {}), **model.plate_sizes({**values, **given})}
-    for name in model.order:
-        node = model.node(name)
-        if node.kind is NodeKind.FIXED or (name in values and name not in given):
-            continue  # fixed, or drawn with the other parameters of a joint prior
-        group = model.prior_group(name) if node.kind is NodeKind.PARAMETER else ()
-        if len(group) > 1 and name not in given:
-            draw = node.distribution.sample(rng)
-            values.update(zip(group, draw))
-            continue
-        if node.kind is NodeKind.PARAMETER and name in given:
-            values[name] = given[name]
-            continue
-        if node.kind is NodeKind.DETERMINISTIC:
-            value = node.func(**{p: values[p] for p in node.parents})
-            values[name] = np.asarray(value, dtype=float)
-            continue
-        shape = _plate_shape(model, node, sizes)
-        args = [values[a] if isinstance(a, str) else a for a in node.distribution.args]
-        size = np.broadcast_shapes(shape, *(np.shape(a) for a in args))
-        try:
-            draw = node.distribution.sample(rng, size=size, params=args)
-        except ValueError as err:
-            raise _draw_error(node, args, err) from err
-        values[name] = draw if size else draw[()]
+    for item in walk.items:
+        if isinstance(item, Step):
+            values[item.name] = np.asarray(item(values), dtype=float)
+        elif isinstance(item, PriorTerm) and item.names[0] in given:
+            values.update((name, given[name]) for name in item.names)
+        else:
+            node = model.node(item.names[0])
+            shape = _plate_shape(model, node, sizes)
+            args = item.arguments(values)
+            size = np.broadcast_shapes(shape, *(np.shape(a) for a in args))
+            try:
+                values.update(item.draw(rng, size, args))
+            except ValueError as err:
+                raise _draw_error(node, args, err) from err
     return values
 
 
@@ -201,15 +108,15 @@ def _draw_error(node, args, err):
     )
 
 
-def _check_joint_given(model, given):
+def _check_joint_given(walk, given):
     """Parameters of a joint prior are given all together or not at all."""
-    for name in given:
-        group = model.prior_group(name)
-        missing = [n for n in group if n not in given]
-        if missing:
+    for term in walk.priors:
+        named = [n for n in term.names if n in given]
+        missing = [n for n in term.names if n not in given]
+        if named and missing:
             raise ValueError(
-                f"params gives {name!r} but not {', '.join(map(repr, missing))}, "
-                f"which share its joint prior {model.node(name).distribution.text()}: "
+                f"params gives {named[0]!r} but not {', '.join(map(repr, missing))}, "
+                f"which share its joint prior {term.distribution.text()}: "
                 "give all of them or none"
             )
 

@@ -1,6 +1,7 @@
-"""Grid evaluation of a posterior over two parameters, the others held fixed.
+"""The best point of a posterior, and its map over two parameters.
 
-For two parameters (a source position, say) the posterior can be looked at
+:func:`find_map` maximises the log-posterior with ``scipy.optimize``, started
+from the best prior draws. For two parameters (a source position, say) the posterior can be looked at
 directly: evaluate the log-likelihood and the log-prior on a grid and add
 them. The grid points go through :meth:`Posterior.log_likelihood` and
 :meth:`Posterior.log_prior` as batches of walkers, in chunks, so a grid costs
@@ -12,9 +13,122 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import optimize
 from scipy.special import logsumexp
 
-__all__ = ["GridResult", "grid"]
+__all__ = ["MapResult", "find_map", "GridResult", "grid"]
+
+
+@dataclass
+class MapResult:
+    """The maximum a posteriori point found by :func:`find_map`.
+
+    Attributes
+    ----------
+    theta : numpy.ndarray
+        Packed parameter vector, shape ``(ndim,)``.
+    params : dict
+        Parameter values by name.
+    log_prob : float
+        Log-posterior at ``theta``.
+    success : bool
+        Whether the optimiser reported convergence.
+    message : str
+        The optimiser's message.
+
+    Examples
+    --------
+    A Gamma(2, 1) prior and three Poisson counts give a Gamma(14, 4)
+    posterior, whose mode is 13 / 4:
+
+    >>> import numpy as np, pgmsim as pg
+    >>> m = pg.Model("counts")
+    >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+    >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+    >>> post = m.posterior(data={"N": [3, 5, 4]})
+    >>> best = post.find_map(seed=0)
+    >>> round(float(best.params["lam"]), 4), best.success
+    (3.25, True)
+    >>> best.theta.shape, bool(np.isclose(best.log_prob, post.log_prob(best.theta)))
+    ((1,), True)
+    """
+
+    theta: np.ndarray
+    params: dict
+    log_prob: float
+    success: bool
+    message: str
+
+
+def find_map(post, initial=None, n_starts=4, seed=None, maxiter=None):
+    """Maximise the log-posterior with ``scipy.optimize``.
+
+    Starts from ``initial`` (if given) and from the best of many prior
+    draws, runs Powell's method in coordinates scaled by the prior widths,
+    and keeps the best end point.
+
+    Parameters
+    ----------
+    post : Posterior
+    initial : dict or array_like of shape (ndim,), optional
+        A starting point: parameter values by name, or a packed vector.
+    n_starts : int
+        Number of starting points taken from the best prior draws.
+    seed : int or numpy.random.Generator, optional
+        Seed of the prior draws.
+    maxiter : int, optional
+        Iteration limit of each optimisation.
+
+    Returns
+    -------
+    MapResult
+        The best end point, its parameter values and log-posterior.
+
+    Raises
+    ------
+    ValueError
+        If ``initial`` has the wrong shape or zero posterior density.
+
+    Examples
+    --------
+    >>> import numpy as np, pgmsim as pg
+    >>> from pgmsim.fit.optimize import find_map
+    >>> m = pg.Model("two")
+    >>> _ = m.param("a", pg.Uniform(-10, 10)); _ = m.param("b", pg.Uniform(-10, 10))
+    >>> _ = m.data("z", pg.Normal("a", 1.0)); _ = m.data("w", pg.Normal("b", 2.0))
+    >>> post = m.posterior(data={"z": 1.0, "w": -1.0})
+    >>> best = find_map(post, initial={"a": 0.0, "b": 0.0}, seed=0)
+    >>> np.round(best.theta, 4), best.success
+    (array([ 1., -1.]), True)
+    """
+    rng = np.random.default_rng(seed)
+    draws = post.sample_prior(rng, max(256, 8 * n_starts))
+    lp = post.log_prob(draws)
+    starts = list(draws[np.argsort(-lp)[:n_starts]])
+    if initial is not None:
+        start = post.pack(initial) if isinstance(initial, dict) else np.asarray(initial, float)
+        post._as_theta(start)
+        if not np.isfinite(post.log_prob(start)):
+            raise ValueError(f"the initial point {initial} has zero posterior density")
+        starts.insert(0, start)
+    centre = np.median(draws, axis=0)
+    scale = np.subtract(*np.percentile(draws, [84, 16], axis=0)) / 2
+    scale = np.where(scale > 0, scale, 1.0)
+
+    def objective(u):
+        value = post.log_prob(centre + scale * u)
+        return -value if np.isfinite(value) else 1e300
+
+    best = None
+    for start in starts:
+        res = optimize.minimize(objective, (start - centre) / scale, method="Powell",
+                                options={"maxiter": maxiter, "xtol": 1e-6, "ftol": 1e-10})
+        if best is None or res.fun < best.fun:
+            best = res
+    theta = centre + scale * best.x
+    return MapResult(theta=theta, params=post.unpack(theta),
+                     log_prob=post.log_prob(theta), success=bool(best.success),
+                     message=str(best.message))
 
 
 @dataclass

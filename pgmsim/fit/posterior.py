@@ -20,16 +20,15 @@ between threads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Callable, NamedTuple, Optional
 
 import numpy as np
-from scipy import optimize
 
-from ..distributions import Distribution
+from ..graph.evaluate import Walk, check_inputs, check_steps
 from ..graph.nodes import NodeKind
-from ..simulate import check_inputs
+from .optimize import find_map, grid
 
-__all__ = ["Posterior", "MapResult", "NonFiniteError", "BATCH_ELEMENTS"]
+__all__ = ["Posterior", "NonFiniteError", "BATCH_ELEMENTS"]
 
 #: Most array elements (walkers x plate length) sent through the graph at
 #: once: a batch of walkers on a plate of K elements is evaluated in chunks
@@ -80,45 +79,47 @@ class NonFiniteError(ValueError):
         self.params = params
 
 
-@dataclass
-class MapResult:
-    """The maximum a posteriori point found by :meth:`Posterior.find_map`.
+class _MathPrior(NamedTuple):
+    """The prior of one scalar parameter at one point, in :mod:`math`.
 
-    Attributes
-    ----------
-    theta : numpy.ndarray
-        Packed parameter vector, shape ``(ndim,)``.
-    params : dict
-        Parameter values by name.
-    log_prob : float
-        Log-posterior at ``theta``.
-    success : bool
-        Whether the optimiser reported convergence.
-    message : str
-        The optimiser's message.
-
-    Examples
-    --------
-    A Gamma(2, 1) prior and three Poisson counts give a Gamma(14, 4)
-    posterior, whose mode is 13 / 4:
-
-    >>> import numpy as np, pgmsim as pg
-    >>> m = pg.Model("counts")
-    >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
-    >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
-    >>> post = m.posterior(data={"N": [3, 5, 4]})
-    >>> best = post.find_map(seed=0)
-    >>> round(float(best.params["lam"]), 4), best.success
-    (3.25, True)
-    >>> best.theta.shape, bool(np.isclose(best.log_prob, post.log_prob(best.theta)))
-    ((1,), True)
+    It exists because a numpy call on a scalar costs about a microsecond, ten
+    times the arithmetic. ``consts`` holds the numeric arguments (0.0 where an
+    argument is a parameter), ``refs`` the ``theta`` column of each argument
+    that is a parameter (``None`` when none is).
     """
 
-    theta: np.ndarray
-    params: dict
-    log_prob: float
-    success: bool
-    message: str
+    column: int
+    logpdf: Callable
+    consts: tuple
+    refs: Optional[tuple]
+
+    @classmethod
+    def of(cls, term, columns, numbers):
+        refs = tuple(columns.get(a) if isinstance(a, str) else None for a in term.args)
+        consts = tuple(numbers.get(a, 0.0) if isinstance(a, str) else a for a in term.args)
+        return cls(columns[term.names[0]], term.distribution._logpdf_scalar, consts,
+                   refs if any(r is not None for r in refs) else None)
+
+
+class _PriorGroup(NamedTuple):
+    """The priors of several scalar parameters of one distribution class, for
+    a batch.
+
+    It exists because one numpy call on the ``(nwalkers, k)`` block of
+    ``theta`` costs little more than one call on a column. ``args`` holds one
+    array of the ``k`` values per argument.
+    """
+
+    logpdf: Callable
+    columns: np.ndarray
+    args: list
+
+    @classmethod
+    def of(cls, terms, columns):
+        rows = [term.args for term in terms]
+        return cls(terms[0].distribution._logpdf,
+                   np.array([columns[term.names[0]] for term in terms]),
+                   [np.array(a) for a in zip(*rows)])
 
 
 class Posterior:
@@ -310,37 +311,25 @@ class Posterior:
         return theta
 
     # ------------------------------------------------------------------
-    # compilation of the graph into a list of steps
+    # the graph as named steps and terms
     def _compile(self, fixed):
-        model = self.model
         self._constants = dict(fixed)
         for name, value in self.data.items():
             # data on no plate are stored as 1-vectors so that likelihood
             # sums always run over the last axis
             self.data[name] = value.reshape(-1) if value.ndim == 0 else value
+        walk = Walk.of(self.model)
+        dynamic = set(self.model.names(NodeKind.PARAMETER))
         self._steps = []
-        self._priors = []
-        self._likelihoods = []
-        dynamic = set(model.names(NodeKind.PARAMETER))
-        for name in model.order:
-            node = model.node(name)
-            if node.kind is NodeKind.DETERMINISTIC:
-                if dynamic.intersection(node.parents):
-                    dynamic.add(name)
-                    self._steps.append((name, node.func, node.parents))
-                else:
-                    value = node.func(**{p: self._constants[p] for p in node.parents})
-                    self._constants[name] = np.asarray(value, dtype=float)
-            elif node.kind is NodeKind.PARAMETER:
-                # a joint prior gives one term, for all its parameters together
-                group = model.prior_group(name)
-                if name == group[0]:
-                    dist = node.distribution
-                    self._priors.append((group, dist._logpdf, dist.args))
-            elif node.kind is NodeKind.DATA:
-                dist = node.distribution
-                loglike = dist.loglike(self.data[name])
-                self._likelihoods.append((name, loglike, dist.args))
+        for step in walk.steps:
+            if dynamic.intersection(step.parents):
+                dynamic.add(step.name)
+                self._steps.append(step)
+            else:
+                # a function of fixed inputs only: evaluated once, here
+                self._constants[step.name] = np.asarray(step(self._constants), dtype=float)
+        self._priors = walk.priors
+        self._likelihoods = [term.likelihood(self.data[term.name]) for term in walk.data]
 
     def _values(self, theta, batch):
         """Parameter values from theta: ``(nwalkers, 1)`` columns for a batch."""
@@ -353,45 +342,35 @@ class Posterior:
         return values
 
     def _compile_hot_path(self):
-        """Precompute the fast paths of :meth:`log_prob` from the compiled graph.
+        """Sort the prior terms into the fast paths of :meth:`log_prob`.
 
-        * One point: the log-prior of a scalar parameter with an ordinary
-          prior is evaluated with :mod:`math` (``Distribution._logpdf_scalar``),
-          its arguments resolved here to numbers or to columns of ``theta``.
+        * One point: the prior of a scalar parameter whose arguments are
+          numbers or scalar parameters is a :class:`_MathPrior`.
         * A batch: scalar parameters whose priors have numeric arguments are
-          grouped by distribution, one numpy call per group on the
-          ``(nwalkers, k)`` block of ``theta``.
-        * Other priors (on plates, joint, hierarchical in a batch) take the
-          general path, :meth:`_prior_sum`.
+          a :class:`_PriorGroup` per distribution class.
+        * Other priors (on plates, joint, hierarchical in a batch) are summed
+          term by term, :meth:`_prior_sum`.
         * The longest plate sets the chunk size of batches.
         """
         columns = {name: where for name, where, on_plate in self._params if not on_plate}
         numbers = {n: float(v) for n, v in self._constants.items() if np.ndim(v) == 0}
-        self._point_priors, self._point_general = [], []
-        self._batch_general, groups = [], {}
-        for entry in self._priors:
-            names, logpdf, args = entry
-            dist = getattr(logpdf, "__self__", None)
-            simple = (len(names) == 1 and names[0] in columns
-                      and isinstance(dist, Distribution) and logpdf == dist._logpdf)
-            if simple and all(not isinstance(a, str) or a in columns or a in numbers
-                              for a in args):
-                refs = tuple(columns.get(a) if isinstance(a, str) else None for a in args)
-                consts = tuple(numbers.get(a, 0.0) if isinstance(a, str) else a for a in args)
-                self._point_priors.append((columns[names[0]], dist._logpdf_scalar, consts,
-                                           refs if any(r is not None for r in refs) else None))
+        self._math_priors, self._point_terms = [], []
+        self._batch_terms, groups = [], {}
+        for term in self._priors:
+            dist = term.distribution
+            scalar = len(term.names) == 1 and term.names[0] in columns
+            if scalar and all(not isinstance(a, str) or a in columns or a in numbers
+                              for a in term.args):
+                self._math_priors.append(_MathPrior.of(term, columns, numbers))
             else:
-                self._point_general.append(entry)
+                self._point_terms.append(term)
             # one call per distribution class: only for stateless distributions
             # (their density depends on the arguments alone) with numeric arguments
-            if simple and set(vars(dist)) == {"args"} and not dist.parents:
-                cols, rows = groups.setdefault(type(dist), (dist._logpdf, [], []))[1:]
-                cols.append(columns[names[0]])
-                rows.append(args)
+            if scalar and set(vars(dist)) == {"args"} and not dist.parents:
+                groups.setdefault(type(dist), []).append(term)
             else:
-                self._batch_general.append(entry)
-        self._batch_priors = [(logpdf, np.array(cols), [np.array(a) for a in zip(*rows)])
-                              for logpdf, cols, rows in groups.values()]
+                self._batch_terms.append(term)
+        self._prior_groups = [_PriorGroup.of(terms, columns) for terms in groups.values()]
         lengths = [value.size for value in self.data.values()]
         self._plate_elements = max([1, *lengths, *self.sizes.values()])
 
@@ -401,28 +380,28 @@ class Posterior:
 
     def _prior_point(self, theta):
         """Log-prior of one point from the :mod:`math` fast path, plus the
-        general terms; returns the parameter values when it computed them."""
+        other terms; returns the parameter values when it computed them."""
         point = theta.tolist()
         total = 0.0
-        for col, logpdf, consts, refs in self._point_priors:
+        for col, logpdf, consts, refs in self._math_priors:
             if refs is None:
                 total += logpdf(point[col], *consts)
             else:
                 total += logpdf(point[col], *[c if r is None else point[r]
                                               for c, r in zip(consts, refs)])
-        if not self._point_general:
+        if not self._point_terms:
             return total, None
         values = self._values(theta, False)
-        return total + self._prior_sum(values, False, self._point_general), values
+        return total + self._prior_sum(values, False, self._point_terms), values
 
     def _prior_batch(self, theta):
         """Log-prior of a batch, shape ``(nwalkers,)``."""
         total = np.zeros(len(theta))
-        for logpdf, cols, args in self._batch_priors:
+        for logpdf, cols, args in self._prior_groups:
             total += logpdf(theta[:, cols], *args).sum(axis=1)
-        if self._batch_general:
+        if self._batch_terms:
             values = self._values(theta, True)
-            total = total + self._prior_sum(values, True, self._batch_general)
+            total = total + self._prior_sum(values, True, self._batch_terms)
         return total
 
     def _likelihood_batch(self, theta, rows=None):
@@ -447,21 +426,19 @@ class Posterior:
             out[start:stop] = self._likelihood_sum(self._values(sub, True))
         return out
 
-    def _prior_sum(self, values, batch, entries=None):
+    def _prior_sum(self, values, batch, terms=None):
         total = 0.0
-        for names, logpdf, args in self._priors if entries is None else entries:
-            params = [values[a] if isinstance(a, str) else a for a in args]
-            lp = logpdf(*(values[n] for n in names), *params)
+        for term in self._priors if terms is None else terms:
+            lp = term.logpdf(values)
             total = total + (np.sum(lp, axis=-1) if batch else np.sum(lp))
         return total
 
     def _likelihood_sum(self, values):
-        for name, func, parents in self._steps:
-            values[name] = func(**{p: values[p] for p in parents})
+        for step in self._steps:
+            values[step.name] = step(values)
         total = 0.0
-        for name, loglike, args in self._likelihoods:
-            params = [values[a] if isinstance(a, str) else a for a in args]
-            total = total + loglike(*params)
+        for likelihood in self._likelihoods:
+            total = total + likelihood(values)
         return total
 
     # ------------------------------------------------------------------
@@ -638,18 +615,19 @@ class Posterior:
         params = {k: (v.tolist() if np.ndim(v) else float(v))
                   for k, v in self.unpack(row).items()}
         values = self._values(row, False)
-        for name, func, parents in self._steps:
-            values[name] = np.asarray(func(**{p: values[p] for p in parents}))
-            if np.isnan(values[name]).any():
+        for step in self._steps:
+            values[step.name] = np.asarray(step(values))
+            if np.isnan(values[step.name]).any():
                 raise NonFiniteError(
-                    f"node {name!r} returned NaN at parameters {params}: check its "
+                    f"node {step.name!r} returned NaN at parameters {params}: check its "
                     "function for divisions by zero or logs of negative numbers, or "
-                    "restrict the priors", name, params)
-        for name, loglike, args in self._likelihoods:
-            bad = [a for a in args if isinstance(a, str) and not np.all(np.isfinite(values[a]))]
+                    "restrict the priors", step.name, params)
+        for likelihood in self._likelihoods:
+            term = likelihood.term
+            bad = [a for a in term.args if isinstance(a, str) and not np.all(np.isfinite(values[a]))]
             if bad:
                 raise NonFiniteError(
-                    f"the sampling distribution of node {name!r} got non-finite "
+                    f"the sampling distribution of node {term.name!r} got non-finite "
                     f"values of {', '.join(map(repr, bad))} at parameters {params}",
                     bad[0], params)
         raise NonFiniteError(f"the log-posterior is NaN at parameters {params}",
@@ -659,38 +637,19 @@ class Posterior:
         """Call every function once for a point and once for a batch of two
         walkers, so that a function that does not broadcast fails here, with the
         node's name, rather than inside the sampler."""
-        rng = np.random.default_rng(0)
-        point = self.sample_prior(rng, 2)
-        for theta, batch in ((point[0], False), (point, True)):
-            values = self._values(theta, batch)
-            for name, func, parents in self._steps:
-                try:
-                    with np.errstate(all="ignore"):
-                        value = np.asarray(func(**{p: values[p] for p in parents}))
-                except Exception as err:
-                    how = "a batch of walkers (scalars of shape (nwalkers, 1))" \
-                        if batch else "one point"
-                    raise TypeError(
-                        f"deterministic node {name!r} failed when called for {how}: "
-                        f"{type(err).__name__}: {err}. Write it with numpy "
-                        "operations that broadcast."
-                    ) from err
-                values[name] = value
-                expected = self._expected_shape(name, batch)
-                if expected is not None and np.broadcast_shapes(value.shape, expected) != expected:
-                    raise ValueError(
-                        f"deterministic node {name!r} returned shape {value.shape} for "
-                        f"{'a batch of 2 walkers' if batch else 'one point'}; "
-                        f"expected {expected}"
-                    )
+        point = self.sample_prior(np.random.default_rng(0), 2)
+        check_steps(self._steps, self._values(point[0], False),
+                    lambda name: self._expected_shape(name, ()))
+        check_steps(self._steps, self._values(point, True),
+                    lambda name: self._expected_shape(name, (2,)), walkers=2)
 
-    def _expected_shape(self, name, batch):
+    def _expected_shape(self, name, walkers):
         plate = self.model.node(name).plate
         if plate is None:
-            return (2, 1) if batch else ()
+            return walkers + (1,) if walkers else ()
         if plate not in self.sizes:
             return None
-        return ((2,) if batch else ()) + (self.sizes[plate],)
+        return walkers + (self.sizes[plate],)
 
     # ------------------------------------------------------------------
     # prior draws and optimisation
@@ -734,21 +693,11 @@ class Posterior:
         """
         rng = np.random.default_rng(seed)
         draws = {}
-        theta = np.empty((n, self.ndim))
-        for name, where, on_plate in self._params:
-            dist = self.model.node(name).distribution
-            group = self.model.prior_group(name)
-            if len(group) > 1:
-                # a joint prior: draw all its parameters at once, at the first
-                if name == group[0]:
-                    joint = dist.sample(rng, size=n)
-                    columns = {p: w for p, w, _ in self._params}
-                    for k, member in enumerate(group):
-                        draws[member] = joint[:, k]
-                        theta[:, columns[member]] = joint[:, k]
-                continue
+        for term in self._priors:
+            name = term.names[0]
+            on_plate = self._param_shapes[name] != ()
             args = []
-            for arg in dist.args:
+            for arg in term.args:
                 if not isinstance(arg, str):
                     args.append(arg)
                 elif arg in draws:
@@ -761,8 +710,9 @@ class Posterior:
                         f"cannot draw parameter {name!r} from its prior: its argument "
                         f"{arg!r} is a deterministic function of parameters; give "
                         "initial values instead")
-            shape = (n, where.stop - where.start) if on_plate else (n,)
-            draws[name] = dist.sample(rng, size=shape, params=args)
+            draws.update(term.draw(rng, (n, *self._param_shapes[name]), args))
+        theta = np.empty((n, self.ndim))
+        for name, where, _ in self._params:
             theta[:, where] = draws[name]
         return theta
 
@@ -811,16 +761,14 @@ class Posterior:
         >>> float(g.x_values[j]), float(g.y_values[i])
         (1.0, -1.0)
         """
-        from .optimize import grid
-
         return grid(self, x, y, x_values, y_values, at=at, chunk=chunk)
 
     def find_map(self, initial=None, n_starts=4, seed=None, maxiter=None):
         """Maximise the log-posterior with ``scipy.optimize``.
 
-        Starts from ``initial`` (if given) and from the best of many prior
-        draws, runs Powell's method in coordinates scaled by the prior widths,
-        and keeps the best end point.
+        See :func:`pgmsim.fit.optimize.find_map`: Powell's method from
+        ``initial`` and from the best prior draws, in coordinates scaled by
+        the prior widths.
 
         Parameters
         ----------
@@ -854,31 +802,4 @@ class Posterior:
         >>> np.round(best.theta, 4), best.success
         (array([ 1., -1.]), True)
         """
-        rng = np.random.default_rng(seed)
-        draws = self.sample_prior(rng, max(256, 8 * n_starts))
-        lp = self.log_prob(draws)
-        starts = list(draws[np.argsort(-lp)[:n_starts]])
-        if initial is not None:
-            start = self.pack(initial) if isinstance(initial, dict) else np.asarray(initial, float)
-            self._as_theta(start)
-            if not np.isfinite(self.log_prob(start)):
-                raise ValueError(f"the initial point {initial} has zero posterior density")
-            starts.insert(0, start)
-        centre = np.median(draws, axis=0)
-        scale = np.subtract(*np.percentile(draws, [84, 16], axis=0)) / 2
-        scale = np.where(scale > 0, scale, 1.0)
-
-        def objective(u):
-            value = self.log_prob(centre + scale * u)
-            return -value if np.isfinite(value) else 1e300
-
-        best = None
-        for start in starts:
-            res = optimize.minimize(objective, (start - centre) / scale, method="Powell",
-                                    options={"maxiter": maxiter, "xtol": 1e-6, "ftol": 1e-10})
-            if best is None or res.fun < best.fun:
-                best = res
-        theta = centre + scale * best.x
-        return MapResult(theta=theta, params=self.unpack(theta),
-                         log_prob=self.log_prob(theta), success=bool(best.success),
-                         message=str(best.message))
+        return find_map(self, initial=initial, n_starts=n_starts, seed=seed, maxiter=maxiter)
