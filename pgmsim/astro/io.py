@@ -1,4 +1,4 @@
-"""FITS images, exposure maps, circular regions and image <-> plate conversion.
+"""FITS images, exposure maps, circular regions and cutouts.
 
 Pixel conventions used throughout pgmsim
 ----------------------------------------
@@ -22,6 +22,9 @@ from astropy.io import fits
 from astropy.nddata.utils import NoOverlapError, PartialOverlapError, overlap_slices
 from astropy.table import Table
 from astropy.wcs import WCS, FITSFixedWarning
+
+# the image <-> plate conversion lives with the plates; FITS users find it here too
+from ..graph.plates import _shape2d, image_to_plate, plate_to_image
 
 __all__ = [
     "Image",
@@ -286,13 +289,6 @@ def _region_columns(regions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, y, radius
 
 
-def _shape2d(shape) -> tuple[int, int]:
-    shape = tuple(int(n) for n in np.atleast_1d(shape))
-    if len(shape) != 2 or min(shape) < 1:
-        raise ValueError(f"shape must be two positive integers (ny, nx); got {shape}")
-    return shape
-
-
 def region_mask(shape, regions) -> np.ndarray:
     """Boolean image that is True for pixels inside any circular region.
 
@@ -445,115 +441,6 @@ def load_counts_exposure(counts_path, exposure_path, background_path=None) -> di
                 "the same sky grid as the counts image"
             )
     return images
-
-
-def image_to_plate(image, keep=None) -> dict[str, np.ndarray]:
-    """Turn an image into plate vectors, one entry per kept pixel.
-
-    Parameters
-    ----------
-    image : numpy.ndarray or Image
-        A 2D image.
-    keep : numpy.ndarray of bool, optional
-        Same shape as `image`; True marks the pixels to **keep** (e.g.
-        ``exposure > 0`` or ``~region_mask(...)``). None keeps every pixel.
-
-    Returns
-    -------
-    dict
-        ``x`` (column, float64), ``y`` (row, float64), ``values`` (the pixel
-        values, original dtype) and ``index`` (the flat C-order indices of the
-        kept pixels, int64), all 1D and of equal length, in C order.
-        :func:`plate_to_image` inverts this.
-
-    Raises
-    ------
-    ValueError
-        If `image` is not 2D, or `keep` is not a boolean array of its shape.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from pgmsim.astro.io import image_to_plate
-    >>> plate = image_to_plate(np.arange(6).reshape(2, 3), keep=np.eye(2, 3, dtype=bool))
-    >>> plate["x"], plate["y"], plate["values"]
-    (array([0., 1.]), array([0., 1.]), array([0, 4]))
-    """
-    data, name = _array_and_name(image, "image")
-    if data.ndim != 2:
-        raise ValueError(f"{name} must be 2D; got shape {data.shape}")
-    if keep is None:
-        index = np.arange(data.size, dtype=np.int64)
-    else:
-        keep = np.asarray(keep)
-        if keep.dtype != bool or keep.shape != data.shape:
-            raise ValueError(
-                f"keep must be a boolean array of the image's shape {data.shape} "
-                f"(True = keep the pixel); got dtype {keep.dtype} and shape {keep.shape}. "
-                "Build it with a comparison, e.g. keep=exposure > 0"
-            )
-        index = np.flatnonzero(keep).astype(np.int64)
-    y, x = np.divmod(index, data.shape[1])
-    return {
-        "x": x.astype(np.float64),
-        "y": y.astype(np.float64),
-        "values": data.ravel()[index],
-        "index": index,
-    }
-
-
-def plate_to_image(values, index, shape, fill=np.nan) -> np.ndarray:
-    """Put plate values back into an image; the inverse of :func:`image_to_plate`.
-
-    Parameters
-    ----------
-    values : array_like
-        1D values, one per kept pixel (data, model predictions, residuals...).
-    index : array_like of int
-        Flat C-order pixel indices, as returned by :func:`image_to_plate`.
-    shape : tuple of int
-        Image shape ``(ny, nx)``.
-    fill : scalar, optional
-        Value for pixels not in `index`. The default NaN makes the result
-        floating point; pass e.g. ``fill=0`` to keep integer values integer.
-
-    Returns
-    -------
-    numpy.ndarray
-        Image of `shape` and dtype ``numpy.result_type(values, fill)``.
-
-    Raises
-    ------
-    ValueError
-        If `values` and `index` differ in length or are not 1D, or an index
-        falls outside the image.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from pgmsim.astro.io import plate_to_image
-    >>> plate_to_image([7, 9], [0, 4], (2, 3), fill=0)
-    array([[7, 0, 0],
-           [0, 9, 0]])
-    """
-    ny, nx = _shape2d(shape)
-    values = np.asarray(values)
-    index = np.asarray(index)
-    if values.ndim != 1 or index.ndim != 1 or values.shape != index.shape:
-        raise ValueError(
-            f"values and index must be 1D and of equal length; got shapes "
-            f"{values.shape} and {index.shape}"
-        )
-    if not np.issubdtype(index.dtype, np.integer) and index.size:
-        raise ValueError(f"index must hold integers; got dtype {index.dtype}")
-    if index.size and (index.min() < 0 or index.max() >= ny * nx):
-        raise ValueError(
-            f"index values must lie in [0, {ny * nx}) for shape {(ny, nx)}; "
-            f"got range [{index.min()}, {index.max()}]"
-        )
-    out = np.full(ny * nx, fill, dtype=np.result_type(values, fill))
-    out[index.astype(np.int64)] = values
-    return out.reshape(ny, nx)
 
 
 _SHIFTED_KEYS = re.compile(r"^(CRPIX|LTV)([12])([A-Z]?)$")

@@ -3,37 +3,20 @@
 from __future__ import annotations
 
 import inspect
-import itertools
 
 import networkx as nx
-import numpy as np
 
+from .. import factorize, simulate
 from ..distributions import Distribution
 from ..distributions.joint import JointDistribution
-from .nodes import Node, NodeKind, Plate, default_label
+from ..fit.posterior import Posterior
+from .nodes import ModelError, Node, NodeKind, default_label
+from .plates import PlateDeclarations
 
 __all__ = ["Model", "ModelError"]
 
-_INDEX_LETTERS = ("k", "j", "i", "l", "m", "n", "p", "q")
 
-
-class ModelError(ValueError):
-    """A mistake in the declaration of a model; the message names the node.
-
-    Raised when the node is declared, not later when the model is used.
-
-    Examples
-    --------
-    >>> import pgmsim as pg
-    >>> m = pg.Model("demo")
-    >>> m.data("N", pg.Poisson("mu"))
-    Traceback (most recent call last):
-      ...
-    pgmsim.graph.model.ModelError: node 'N' refers to unknown node(s) 'mu'; known nodes: none yet (declare parents before their children)
-    """
-
-
-class Model:
+class Model(PlateDeclarations):
     """A probabilistic graphical model: one graph, four uses.
 
     Declare nodes with :meth:`param`, :meth:`fixed`, :meth:`deterministic` and
@@ -66,70 +49,6 @@ class Model:
 
     # ------------------------------------------------------------------
     # declaration
-    def plate(self, name, size=None, index=None, label=None, within=None):
-        """Declare a plate (a named index set).
-
-        Declaring a plate is optional: using a plate name in a node declaration
-        creates it with default settings. Declare it to set its size, its LaTeX
-        index, its label or its enclosing plate.
-
-        Parameters
-        ----------
-        name : str
-            Plate name, e.g. ``"sources"``.
-        size : int, optional
-            Number of elements; otherwise taken from the inputs or data.
-        index : str, optional
-            LaTeX index; by default ``k``, then ``j``, ``i``, ... in order of
-            declaration.
-        label : str, optional
-            Text drawn on the plate; by default the name and the index range.
-        within : str, optional
-            Name of an enclosing plate (nested plates).
-
-        Returns
-        -------
-        Plate
-
-        Raises
-        ------
-        ModelError
-            If the plate exists already, ``within`` names no plate, or ``size``
-            is not a positive integer.
-
-        Examples
-        --------
-        >>> import pgmsim as pg
-        >>> m = pg.Model("frames")
-        >>> m.plate("frames", size=3, index="i")
-        Plate(name='frames', index='i', size=3, within=None, label='frames $i$')
-        >>> m.plate("pixels", index="k", within="frames").within
-        'frames'
-        """
-        if name in self.plates:
-            raise ModelError(f"plate {name!r} is already declared")
-        if not isinstance(name, str) or not name.isidentifier():
-            raise ModelError(f"plate name must be an identifier, got {name!r}")
-        if size is not None:
-            if isinstance(size, bool) or int(size) != size or size < 1:
-                raise ModelError(
-                    f"plate {name!r}: size must be a positive integer, got {size!r}"
-                )
-            size = int(size)
-        if within is not None and within not in self.plates:
-            raise ModelError(
-                f"plate {name!r}: enclosing plate {within!r} is not declared; "
-                f"known plates: {sorted(self.plates) or 'none'}"
-            )
-        if index is None:
-            used = {p.index for p in self.plates.values()}
-            index = next(i for i in _INDEX_LETTERS if i not in used)
-        if label is None:
-            label = f"{name} ${index}$"
-        plate = Plate(name=name, index=index, size=size, within=within, label=label)
-        self.plates[name] = plate
-        return plate
-
     def param(self, name, prior, plate=None, label=None):
         """Declare a parameter with its prior.
 
@@ -480,102 +399,6 @@ class Model:
         position = {n: i for i, n in enumerate(self.graph.nodes)}
         return list(nx.lexicographical_topological_sort(self.graph, key=position.get))
 
-    def plate_chain(self, plate):
-        """The plate and its enclosing plates, innermost first.
-
-        Parameters
-        ----------
-        plate : str or None
-            A plate name; ``None`` (no plate) gives an empty list.
-
-        Returns
-        -------
-        list of str
-
-        Examples
-        --------
-        >>> import pgmsim as pg
-        >>> m = pg.Model("frames")
-        >>> _ = m.plate("frames")
-        >>> _ = m.plate("pixels", within="frames")
-        >>> m.plate_chain("pixels")
-        ['pixels', 'frames']
-        """
-        chain = []
-        while plate is not None:
-            chain.append(plate)
-            plate = self.plates[plate].within
-        return chain
-
-    def plate_index(self, plate):
-        """LaTeX index of a plate with its enclosing ones, outermost first: ``"j,k"``.
-
-        Parameters
-        ----------
-        plate : str or None
-
-        Returns
-        -------
-        str
-            Empty for ``None``.
-
-        Examples
-        --------
-        >>> import pgmsim as pg
-        >>> m = pg.Model()
-        >>> _ = m.plate("frames", index="j")
-        >>> _ = m.plate("pixels", index="k", within="frames")
-        >>> m.plate_index("pixels")
-        'j,k'
-        """
-        return ",".join(self.plates[p].index for p in reversed(self.plate_chain(plate)))
-
-    def plate_sizes(self, values):
-        """Size of each plate, from declarations and from the given values.
-
-        Parameters
-        ----------
-        values : dict
-            Node values (inputs, data, parameters) keyed by name.
-
-        Returns
-        -------
-        dict
-            Plate name to size; plates whose size is unknown are absent.
-
-        Raises
-        ------
-        ValueError
-            If two nodes disagree on the length of a plate, or a value on a
-            plate is not a vector.
-
-        Examples
-        --------
-        >>> from pgmsim.models import xray_agn
-        >>> xray_agn.build().plate_sizes(xray_agn.default_inputs(size=40))
-        {'pixels': 1600}
-        """
-        sizes = {p.name: p.size for p in self.plates.values() if p.size is not None}
-        source = {p: "its declaration" for p in sizes}
-        for name, value in values.items():
-            node = self.graph.nodes[name]["node"] if name in self.graph else None
-            if node is None or node.plate is None:
-                continue
-            shape = np.shape(value)
-            if len(shape) != 1:
-                raise ValueError(
-                    f"node {name!r} lives on plate {node.plate!r} and must be a "
-                    f"1-D vector along it, got an array of shape {shape}"
-                )
-            if node.plate in sizes and sizes[node.plate] != shape[0]:
-                raise ValueError(
-                    f"node {name!r} has length {shape[0]} but plate {node.plate!r} "
-                    f"has size {sizes[node.plate]} (from {source[node.plate]})"
-                )
-            sizes[node.plate] = shape[0]
-            source.setdefault(node.plate, f"node {name!r}")
-        return sizes
-
     # ------------------------------------------------------------------
     # the four uses
     def simulate(self, inputs=None, params=None, seed=None):
@@ -606,9 +429,7 @@ class Model:
         >>> sim["N"].shape, sim["N"].dtype
         ((1600,), dtype('int64'))
         """
-        from ..simulate import simulate
-
-        return simulate(self, inputs=inputs, params=params, seed=seed)
+        return simulate.simulate(self, inputs=inputs, params=params, seed=seed)
 
     def factorization(self, verbose=False):
         r"""The joint density written as a product of factors.
@@ -632,9 +453,7 @@ class Model:
         >>> print(xray_agn.build().factorization())
         p(x0, y0, F, b, sigma, {N_k}) = p(x0) p(y0) p(F) p(b) p(sigma) prod_k p(N_k | x0, y0, F, b, sigma)
         """
-        from ..factorize import factorization
-
-        return factorization(self, verbose=verbose)
+        return factorize.factorization(self, verbose=verbose)
 
     def render(self, observed=True, **options):
         """Draw the PGM with daft, laid out automatically.
@@ -664,7 +483,7 @@ class Model:
         True
         >>> plt.close(pgm.figure)
         """
-        from ..draw.render import render
+        from ..draw.render import render  # daft and matplotlib load on the first drawing
 
         return render(self, observed=observed, **options)
 
@@ -695,8 +514,6 @@ class Model:
         >>> post.param_names
         ['lam']
         """
-        from ..fit.posterior import Posterior
-
         return Posterior(self, data=data, inputs=inputs)
 
     def __repr__(self):
@@ -764,27 +581,6 @@ class Model:
                 del self.plates[node.plate]
             raise
         self.graph.add_node(name, node=node)
+        # parents are declared before their children, so a new node closes no cycle
         self.graph.add_edges_from((p, name) for p in node.parents)
-        if not nx.is_directed_acyclic_graph(self.graph):
-            cycle = nx.find_cycle(self.graph, name)
-            self.graph.remove_node(name)
-            path = " -> ".join(itertools.chain((e[0] for e in cycle), [cycle[0][0]]))
-            raise ModelError(f"node {name!r} closes a cycle: {path}")
         return name
-
-    def _check_plates(self, node):
-        """Stochastic nodes broadcast their arguments: each must live on the
-        node's plate, an enclosing plate, or no plate."""
-        if not node.kind.stochastic:
-            return
-        allowed = set(self.plate_chain(node.plate))
-        for parent in node.parents:
-            plate = self.node(parent).plate
-            if plate is not None and plate not in allowed:
-                where = f"plate {node.plate!r}" if node.plate else "no plate"
-                raise ModelError(
-                    f"node {node.name!r} on {where} cannot take {parent!r} (on plate "
-                    f"{plate!r}) as a distribution argument: the shapes do not "
-                    f"broadcast; put {node.name!r} on plate {plate!r} or reduce "
-                    f"{parent!r} in a deterministic node"
-                )

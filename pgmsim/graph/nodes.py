@@ -1,4 +1,5 @@
-"""Node kinds, nodes and plates: the plain data a model graph is made of."""
+"""Node kinds and nodes: the plain data a model graph is made of (plates are in
+:mod:`.plates`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,23 @@ from typing import Callable, Optional
 
 from ..distributions import Distribution
 
-__all__ = ["NodeKind", "Node", "Plate", "default_label"]
+__all__ = ["ModelError", "NodeKind", "Node", "default_label"]
+
+
+class ModelError(ValueError):
+    """A mistake in the declaration of a model; the message names the node.
+
+    Raised when the node is declared, not later when the model is used.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> m = pg.Model("demo")
+    >>> m.data("N", pg.Poisson("mu"))
+    Traceback (most recent call last):
+      ...
+    pgmsim.graph.nodes.ModelError: node 'N' refers to unknown node(s) 'mu'; known nodes: none yet (declare parents before their children)
+    """
 
 
 class NodeKind(enum.Enum):
@@ -37,38 +54,6 @@ class NodeKind(enum.Enum):
     def stochastic(self):
         """Whether nodes of this kind have a distribution (parameters and data)."""
         return self in (NodeKind.PARAMETER, NodeKind.DATA)
-
-
-@dataclass(frozen=True)
-class Plate:
-    """A named index set ("pixels k", "sources j").
-
-    Parameters
-    ----------
-    name : str
-        Plate name, e.g. ``"pixels"``.
-    index : str
-        LaTeX index symbol, e.g. ``"k"``.
-    size : int or None
-        Declared size; ``None`` when it comes from the inputs or data.
-    within : str or None
-        Name of the enclosing plate, for nested plates.
-    label : str
-        Text drawn on the plate in the PGM.
-
-    Examples
-    --------
-    >>> import pgmsim as pg
-    >>> m = pg.Model("frames")
-    >>> m.plate("frames", size=3, index="i")
-    Plate(name='frames', index='i', size=3, within=None, label='frames $i$')
-    """
-
-    name: str
-    index: str
-    size: Optional[int] = None
-    within: Optional[str] = None
-    label: Optional[str] = None
 
 
 @dataclass(frozen=True)
