@@ -8,6 +8,7 @@ written in plain numpy, fully normalised, vectorised by broadcasting, and return
 
 from __future__ import annotations
 
+import functools
 import math
 from numbers import Real
 
@@ -16,6 +17,28 @@ import numpy as np
 __all__ = ["Distribution"]
 
 _LOG_2PI = math.log(2.0 * math.pi)
+
+
+def _in_support(logpdf):
+    """``logpdf(self, x, *params)`` made ``-inf`` outside ``self._support(*params)``."""
+
+    @functools.wraps(logpdf)
+    def logpdf_in_support(self, x, *params):
+        low, high = self._support(*params)
+        return np.where((x >= low) & (x <= high), logpdf(self, x, *params), -np.inf)
+
+    return logpdf_in_support
+
+
+def _scalar_in_support(logpdf_scalar):
+    """The one-point form of :func:`_in_support`, with float compares."""
+
+    @functools.wraps(logpdf_scalar)
+    def logpdf_in_support(self, x, *params):
+        low, high = self._support(*params)
+        return logpdf_scalar(self, x, *params) if low <= x <= high else -math.inf
+
+    return logpdf_in_support
 
 
 def _overflowed(out, *args):
@@ -53,6 +76,14 @@ class Distribution:
 
     Subclasses set ``arg_names``, ``latex_name`` and implement ``_logpdf``,
     ``_sample`` and ``_support``, each taking the argument values explicitly.
+    The base class makes the density ``-inf`` outside ``_support``, whatever
+    ``_logpdf`` returns there, on every path (:meth:`logpdf`, priors of one
+    point and of a batch, :meth:`loglike`); a class whose ``_logpdf`` (and
+    ``_logpdf_scalar``) already does so sets ``checks_support = True`` in its
+    body to skip that check, as the built-in distributions do. Optional
+    hooks give :meth:`mean`, :meth:`variance` and :meth:`deviance`:
+    ``_mean(*params)``, ``_variance(*params)`` and ``_saturated(x, *params)``
+    (the arguments at which the density of ``x`` is largest).
 
     Parameters
     ----------
@@ -88,12 +119,43 @@ class Distribution:
     >>> prior = Laplace(0, 2)
     >>> float(prior.logpdf(0.0)), prior.text()
     (-1.3862943611198906, 'Laplace(0, 2)')
+
+    A density written without its support is cut to it:
+
+    >>> class HalfLaplace(Laplace):
+    ...     def _support(self, mu, b):
+    ...         return (mu, np.inf)
+    >>> HalfLaplace(0, 2).logpdf([-1.0, 1.0])
+    array([       -inf, -1.88629436])
     """
 
     arg_names: tuple = ()
     latex_name: str = ""
     #: whether the variable takes integer values only (counts)
     discrete: bool = False
+    #: number of variables the distribution is over (several: a joint prior)
+    nvars: int = 1
+    #: set in a class body when its densities are already -inf outside _support
+    checks_support: bool = False
+    # hooks of mean, variance and deviance; None where the quantity is unknown
+    _mean = _variance = _saturated = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = vars(cls)
+        checked = own.get("checks_support", False)
+        if "_logpdf" in own or "_support" in own:
+            logpdf = getattr(cls, "_logpdf", None)
+            if not (checked or logpdf is None or hasattr(logpdf, "__wrapped__")):
+                cls._logpdf = cls._density_in_support(cls._logpdf)
+            # an ancestor's fast paths know the ancestor's density and support only
+            for fast in ("_logpdf_scalar", "loglike"):
+                if fast not in own:
+                    setattr(cls, fast, getattr(Distribution, fast))
+        if "_logpdf_scalar" in own and not checked:
+            cls._logpdf_scalar = _scalar_in_support(own["_logpdf_scalar"])
+
+    _density_in_support = staticmethod(_in_support)
 
     def __init__(self, *args):
         if len(args) != len(self.arg_names):
@@ -226,6 +288,164 @@ class Distribution:
         (1.0, 3.0)
         """
         return self._support(*self._resolve(params))
+
+    def mean(self, params=None):
+        """The mean, where a closed form is known.
+
+        Parameters
+        ----------
+        params : sequence of array_like, optional
+            Values of the arguments, needed when some of them name nodes;
+            the mean broadcasts over them.
+
+        Returns
+        -------
+        numpy.ndarray or float
+            Shape ``(..., nvars)`` for a distribution of several variables.
+
+        Raises
+        ------
+        ValueError
+            If the distribution has no known mean; the message names it.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> float(pg.Gamma(3, 2).mean()), pg.Poisson("mu").mean(params=([1.0, 4.0],))
+        (1.5, array([1., 4.]))
+        """
+        return self._quantity("mean", params)
+
+    def variance(self, params=None):
+        """The variance, where a closed form is known.
+
+        Parameters
+        ----------
+        params : sequence of array_like, optional
+            As for :meth:`mean`.
+
+        Returns
+        -------
+        numpy.ndarray or float
+            The marginal variances, shape ``(..., nvars)``, for several variables.
+
+        Raises
+        ------
+        ValueError
+            If the distribution has no known variance; the message names it.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> float(pg.Normal(0, 3).variance()), float(pg.Uniform(0, 6).variance())
+        (9.0, 3.0)
+        """
+        return self._quantity("variance", params)
+
+    def deviance(self, x, params=None):
+        """Twice the log density ratio of the saturated model to this one, per point.
+
+        The saturated model puts the arguments where the density of each
+        ``x`` is largest (a Poisson mean equal to the count, a Normal mean
+        equal to the value); terms of the data alone cancel.
+
+        Parameters
+        ----------
+        x : array_like
+            The values.
+        params : sequence of array_like, optional
+            Values of the arguments; broadcast against ``x``.
+
+        Returns
+        -------
+        numpy.ndarray or float
+            Elementwise: ``((x - mu) / sigma)**2`` for a Normal.
+
+        Raises
+        ------
+        ValueError
+            If the distribution has no saturated model; the message names it.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> pg.Normal(1.0, 2.0).deviance([1.0, 5.0])
+        array([0., 4.])
+        >>> round(float(pg.Poisson(1.0).deviance(2)), 6)     # 2 (2 ln 2 - 1)
+        0.772589
+        """
+        return self._quantity("deviance", params, np.asarray(x, dtype=float))
+
+    def _quantity(self, what, params, *x):
+        hook = "_saturated" if what == "deviance" else "_" + what
+        if getattr(self, hook) is None:
+            raise ValueError(f"{type(self).__name__} has no {what} here: it defines "
+                             f"no {hook}")
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            args = [np.asarray(a, dtype=float) for a in self._resolve(params)]
+            if what != "deviance":
+                out = np.asarray(getattr(self, hook)(*args), dtype=float)
+            else:
+                saturated = self._saturated(*x, *args)
+                out = 2.0 * (self._log_kernel(*x, *saturated) - self._log_kernel(*x, *args))
+        return out[()] if out.ndim == 0 else out
+
+    def _log_kernel(self, x, *params):
+        """The log density less terms that cancel in :meth:`deviance`."""
+        return self._logpdf(x, *params)
+
+    def sample_vars(self, rng, size=None, params=None):
+        """Draws as one array per variable, for distributions of any number.
+
+        Parameters
+        ----------
+        rng, size, params
+            As for :meth:`sample`.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            :attr:`nvars` arrays, each of the shape of :meth:`sample`'s draws
+            of one variable.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> (x,) = pg.Normal(0, 1).sample_vars(0, size=3)
+        >>> x.shape
+        (3,)
+        """
+        return (self.sample(rng, size=size, params=params),)
+
+    def logpdf_vars(self, values, params=None):
+        """Log density at points given as one array per variable.
+
+        Parameters
+        ----------
+        values : sequence of array_like
+            :attr:`nvars` arrays, broadcast together.
+        params : sequence of array_like, optional
+            As for :meth:`logpdf`.
+
+        Returns
+        -------
+        numpy.ndarray or float
+
+        Raises
+        ------
+        TypeError
+            If ``values`` does not hold :attr:`nvars` arrays.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> float(pg.Uniform(0, 4).logpdf_vars([1.0]))
+        -1.3862943611198906
+        """
+        if len(values) != self.nvars:
+            raise TypeError(f"{type(self).__name__} is over {self.nvars} variable(s), "
+                            f"got {len(values)} array(s)")
+        return self.logpdf(values[0], params=params)
 
     def latex(self, arg_labels=None):
         r"""LaTeX form, e.g. ``\mathcal{U}(0, 40)``.
@@ -363,8 +583,16 @@ class Distribution:
         -1.3862943611198906
         """
 
+        logpdf = self._logpdf
+        unchecked = getattr(logpdf, "__wrapped__", None)
+        if unchecked is not None and not self.parents:
+            low, high = self.support()
+            if np.all((x >= low) & (x <= high)):
+                # a constant support holding all the data: checked once, here
+                logpdf = functools.partial(unchecked, self)
+
         def total(*params):
-            out = np.sum(self._logpdf(x, *params), axis=-1)
+            out = np.sum(logpdf(x, *params), axis=-1)
             if np.isnan(out).any():
                 out = _overflowed(out, *params)
             return out

@@ -30,6 +30,7 @@ class Uniform(Distribution):
 
     arg_names = ("low", "high")
     latex_name = r"\mathcal{U}"
+    checks_support = True
 
     def _check_args(self, low, high):
         if not low < high:
@@ -49,6 +50,12 @@ class Uniform(Distribution):
 
     def _support(self, low, high):
         return (low, high)
+
+    def _mean(self, low, high):
+        return 0.5 * (low + high)
+
+    def _variance(self, low, high):
+        return (high - low) ** 2 / 12.0
 
 
 class LogUniform(Distribution):
@@ -70,6 +77,7 @@ class LogUniform(Distribution):
 
     arg_names = ("low", "high")
     latex_name = r"\log\mathcal{U}"
+    checks_support = True
 
     def _check_args(self, low, high):
         if not 0 < low < high:
@@ -91,6 +99,12 @@ class LogUniform(Distribution):
 
     def _support(self, low, high):
         return (low, high)
+
+    def _mean(self, low, high):
+        return (high - low) / np.log(high / low)
+
+    def _variance(self, low, high):
+        return (high**2 - low**2) / (2.0 * np.log(high / low)) - self._mean(low, high) ** 2
 
 
 class Normal(Distribution):
@@ -114,14 +128,14 @@ class Normal(Distribution):
 
     arg_names = ("mu", "sigma")
     latex_name = r"\mathcal{N}"
+    checks_support = True
 
     def _check_args(self, mu, sigma):
         if not sigma > 0:
             raise ValueError(f"Normal needs sigma > 0, got sigma={sigma}")
 
     def _logpdf(self, x, mu, sigma):
-        z = (x - mu) / sigma
-        out = -0.5 * z * z - np.log(sigma) - 0.5 * _LOG_2PI
+        out = self._log_kernel(x, mu, sigma) - np.log(sigma) - 0.5 * _LOG_2PI
         return np.where((sigma > 0) & np.isfinite(x), out, -np.inf)
 
     def _logpdf_scalar(self, x, mu, sigma):
@@ -135,6 +149,19 @@ class Normal(Distribution):
 
     def _support(self, mu, sigma):
         return (-np.inf, np.inf)
+
+    def _mean(self, mu, sigma):
+        return mu + 0.0 * sigma
+
+    def _variance(self, mu, sigma):
+        return sigma**2 + 0.0 * mu
+
+    def _saturated(self, x, mu, sigma):
+        return x, sigma
+
+    def _log_kernel(self, x, mu, sigma):
+        z = (x - mu) / sigma
+        return -0.5 * z * z
 
     def loglike(self, x):
         """A function of ``(mu, sigma)`` returning ``sum(logpdf(x))``, fast.
@@ -201,6 +228,7 @@ class LogNormal(Distribution):
 
     arg_names = ("mu", "sigma")
     latex_name = r"\log\mathcal{N}"
+    checks_support = True
 
     def _check_args(self, mu, sigma):
         if not sigma > 0:
@@ -226,6 +254,12 @@ class LogNormal(Distribution):
     def _support(self, mu, sigma):
         return (0.0, np.inf)
 
+    def _mean(self, mu, sigma):
+        return np.exp(mu + 0.5 * sigma**2)
+
+    def _variance(self, mu, sigma):
+        return np.expm1(sigma**2) * np.exp(2.0 * mu + sigma**2)
+
 
 class HalfNormal(Distribution):
     r"""Half-normal distribution on ``[0, inf)`` with scale ``sigma``.
@@ -244,6 +278,7 @@ class HalfNormal(Distribution):
 
     arg_names = ("sigma",)
     latex_name = r"\mathcal{N}_{+}"
+    checks_support = True
 
     def _check_args(self, sigma):
         if not sigma > 0:
@@ -266,6 +301,12 @@ class HalfNormal(Distribution):
     def _support(self, sigma):
         return (0.0, np.inf)
 
+    def _mean(self, sigma):
+        return sigma * math.sqrt(2.0 / math.pi)
+
+    def _variance(self, sigma):
+        return sigma**2 * (1.0 - 2.0 / math.pi)
+
 
 class Exponential(Distribution):
     r"""Exponential distribution with rate ``rate`` (mean ``1/rate``).
@@ -284,6 +325,7 @@ class Exponential(Distribution):
 
     arg_names = ("rate",)
     latex_name = r"\mathrm{Exp}"
+    checks_support = True
 
     def _check_args(self, rate):
         if not rate > 0:
@@ -303,6 +345,12 @@ class Exponential(Distribution):
 
     def _support(self, rate):
         return (0.0, np.inf)
+
+    def _mean(self, rate):
+        return 1.0 / rate
+
+    def _variance(self, rate):
+        return 1.0 / rate**2
 
 
 class Gamma(Distribution):
@@ -327,6 +375,7 @@ class Gamma(Distribution):
 
     arg_names = ("alpha", "beta")
     latex_name = r"\Gamma"
+    checks_support = True
 
     def _check_args(self, alpha, beta):
         if not (alpha > 0 and beta > 0):
@@ -353,6 +402,12 @@ class Gamma(Distribution):
     def _support(self, alpha, beta):
         return (0.0, np.inf)
 
+    def _mean(self, alpha, beta):
+        return alpha / beta
+
+    def _variance(self, alpha, beta):
+        return alpha / beta**2
+
 
 class Beta(Distribution):
     r"""Beta distribution on ``[0, 1]`` with shapes ``a`` and ``b``.
@@ -371,6 +426,7 @@ class Beta(Distribution):
 
     arg_names = ("a", "b")
     latex_name = r"\mathrm{Beta}"
+    checks_support = True
 
     def _check_args(self, a, b):
         if not (a > 0 and b > 0):
@@ -387,3 +443,9 @@ class Beta(Distribution):
 
     def _support(self, a, b):
         return (0.0, 1.0)
+
+    def _mean(self, a, b):
+        return a / (a + b)
+
+    def _variance(self, a, b):
+        return a * b / ((a + b) ** 2 * (a + b + 1.0))

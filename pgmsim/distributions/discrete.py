@@ -7,7 +7,29 @@ from scipy import special
 
 from .base import Distribution, _overflowed
 
-__all__ = ["Poisson"]
+__all__ = ["Poisson", "poisson_log_kernel"]
+
+
+def poisson_log_kernel(counts, mu):
+    """``n ln mu - mu``: the Poisson log-mass less its data-only term ``-ln n!``.
+
+    Elementwise, with ``0 ln 0 = 0``; ``counts`` need not be integers.
+
+    Parameters
+    ----------
+    counts, mu : array_like
+        Counts ``n >= 0`` and means ``mu >= 0``, broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray or float
+
+    Examples
+    --------
+    >>> float(poisson_log_kernel(2, 1.0)), float(poisson_log_kernel(0, 0.0))
+    (-1.0, 0.0)
+    """
+    return special.xlogy(counts, mu) - mu
 
 
 class Poisson(Distribution):
@@ -31,6 +53,7 @@ class Poisson(Distribution):
     arg_names = ("mu",)
     latex_name = r"\mathrm{Poisson}"
     discrete = True
+    checks_support = True
 
     def _check_args(self, mu):
         if not mu >= 0:
@@ -39,14 +62,24 @@ class Poisson(Distribution):
     def _logpdf(self, x, mu):
         integer = (x >= 0) & (x == np.floor(x)) & np.isfinite(x)
         xs = np.where(integer, x, 0.0)
-        out = special.xlogy(xs, mu) - mu - special.gammaln(xs + 1.0)
+        out = poisson_log_kernel(xs, mu) - special.gammaln(xs + 1.0)
         return np.where(integer & (mu >= 0) & np.isfinite(mu), out, -np.inf)
+
+    _log_kernel = staticmethod(poisson_log_kernel)
 
     def _sample(self, rng, size, mu):
         return rng.poisson(mu, size)
 
     def _support(self, mu):
         return (0.0, np.inf)
+
+    def _mean(self, mu):
+        return mu
+
+    _variance = _mean
+
+    def _saturated(self, x, mu):
+        return (x,)
 
     def validate_data(self, x, node):
         """Check that the observed counts are non-negative integers.
@@ -119,22 +152,12 @@ class Poisson(Distribution):
         >>> total(np.array([[2.0, 1.0, 1.0]]))
         array([-3.71231793])
         """
-        # log N! is a data-only constant, and N log mu vanishes where N = 0:
-        # X-ray images are mostly empty pixels, so take the log only where N > 0.
-        x = np.asarray(x, dtype=float)
+        # poisson_log_kernel summed, in a fast form: log N! is a data-only
+        # constant, and N log mu vanishes where N = 0: X-ray images are mostly
+        # empty pixels, so take the log only where N > 0.
+        x = np.atleast_1d(np.asarray(x, dtype=float))
         const = float(np.sum(special.gammaln(x + 1.0)))
-        nonzero = np.flatnonzero(x.reshape(-1) > 0) if x.ndim else None
-        if x.ndim == 0:
-            counts = x
-
-            def total(mu):
-                mu = np.asarray(mu)[..., 0] if np.ndim(mu) else mu
-                out = special.xlogy(counts, mu) - mu - const
-                if np.isnan(out).any():
-                    out = np.where(np.isnan(out) & ~np.isnan(mu), -np.inf, out)
-                return np.where(mu < 0, -np.inf, out)
-
-            return total
+        nonzero = np.flatnonzero(x.reshape(-1) > 0)
         counts = x.reshape(-1)[nonzero]
         size = x.shape[-1]
         dense = nonzero.size == x.size

@@ -18,6 +18,7 @@ other, and simulation and prior draws take them together.
 
 from __future__ import annotations
 
+import functools
 from numbers import Real
 
 import numpy as np
@@ -25,6 +26,19 @@ import numpy as np
 from .base import Distribution
 
 __all__ = ["JointDistribution", "MapPrior"]
+
+
+def _in_region(logpdf):
+    """``logpdf(self, *values)`` made ``-inf`` outside the box ``self._support()``."""
+
+    @functools.wraps(logpdf)
+    def logpdf_in_region(self, *values):
+        inside = True
+        for value, (low, high) in zip(values, self._support()):
+            inside = inside & (value >= low) & (value <= high)
+        return np.where(inside, logpdf(self, *values), -np.inf)
+
+    return logpdf_in_region
 
 
 class JointDistribution(Distribution):
@@ -35,8 +49,9 @@ class JointDistribution(Distribution):
     density for all of them. Subclasses set :attr:`nvars` and implement
     ``_logpdf(*values)`` (one array per variable, broadcast together),
     ``_sample(rng, shape)`` (an array of shape ``shape + (nvars,)``) and
-    ``_support()``. Joint priors take no node arguments: they cannot be
-    hierarchical.
+    ``_support()``; as for any distribution, the density is ``-inf``
+    outside that box unless the class sets ``checks_support = True``. Joint
+    priors take no node arguments: they cannot be hierarchical.
 
     Attributes
     ----------
@@ -73,6 +88,7 @@ class JointDistribution(Distribution):
 
     nvars: int = 2
     arg_names = ()
+    _density_in_support = staticmethod(_in_region)
 
     def __init__(self):
         super().__init__()
@@ -183,7 +199,7 @@ class JointDistribution(Distribution):
         Parameters
         ----------
         rng : numpy.random.Generator or int or None
-            Random generator, or a seed for ``numpy.random.default_rng``.
+            As for :meth:`Distribution.sample`.
         size : int or tuple of int, optional
             Number (shape) of points; one point when omitted.
         params : sequence, optional
@@ -252,6 +268,57 @@ class JointDistribution(Distribution):
         """
         self.check()
         return self._support()
+
+    def sample_vars(self, rng, size=None, params=None):
+        """Draws as one array per variable: :meth:`sample`'s last axis split.
+
+        Parameters
+        ----------
+        rng, size, params
+            As for :meth:`sample`.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            :attr:`nvars` arrays of shape ``size``.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> x, y = pg.MapPrior([[1.0, 2.0]], (0, 2, 0, 1)).sample_vars(0, size=4)
+        >>> x.shape, y.shape
+        ((4,), (4,))
+        """
+        return tuple(np.moveaxis(self.sample(rng, size=size, params=params), -1, 0))
+
+    def logpdf_vars(self, values, params=None):
+        """Log density at points given as one array per variable.
+
+        Parameters
+        ----------
+        values : sequence of array_like
+            :attr:`nvars` arrays, broadcast together.
+        params : sequence, optional
+            Must be empty or ``None``: joint priors take no node arguments.
+
+        Returns
+        -------
+        numpy.ndarray or float
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> float(pg.MapPrior([[1.0, 3.0]], (0, 2, 0, 1)).logpdf_vars([1.5, 0.5]))
+        -0.2876820724517809
+        """
+        if params:
+            raise TypeError(f"{type(self).__name__} takes no node arguments, got "
+                            f"params={params!r}")
+        return self.logpdf(*values)
+
+    def _quantity(self, what, params, *x):
+        self.check()
+        return super()._quantity(what, params, *x)
 
     def latex(self, arg_labels=None, variables=None):
         r"""LaTeX form: the symbol alone, or applied to ``variables``.
@@ -341,6 +408,7 @@ class MapPrior(JointDistribution):
 
     nvars = 2
     latex_name = r"\pi_{\mathrm{map}}"
+    checks_support = True
 
     def __init__(self, image, extent):
         super().__init__()
@@ -451,6 +519,21 @@ class MapPrior(JointDistribution):
         dx, dy = self.pixel_size
         return ((xmin + cols.min() * dx, xmin + (cols.max() + 1) * dx),
                 (ymin + rows.min() * dy, ymin + (rows.max() + 1) * dy))
+
+    def _marginals(self):
+        """(probabilities, pixel centres, pixel size) of x, then of y."""
+        (ny, nx), (dx, dy) = self.image.shape, self.pixel_size
+        xmin, _, ymin, _ = self.extent
+        return ((self.probabilities.sum(axis=0), xmin + (np.arange(nx) + 0.5) * dx, dx),
+                (self.probabilities.sum(axis=1), ymin + (np.arange(ny) + 0.5) * dy, dy))
+
+    def _mean(self):
+        return np.array([p @ c for p, c, _ in self._marginals()])
+
+    def _variance(self):
+        # uniform within each pixel: its variance d**2 / 12 adds to the centres'
+        second = [p @ (c**2 + d**2 / 12.0) for p, c, d in self._marginals()]
+        return np.array(second) - self._mean() ** 2
 
     # -- forms -------------------------------------------------------------
     def text(self):
