@@ -40,7 +40,6 @@ from .fit.optimize import MapResult
 from .fit.posterior import NonFiniteError, Posterior
 from .fit.results import SamplingResult
 from .fit.sampling import sample
-from .validate.sbc import SBCResult, sbc
 
 __version__ = "0.1.0"
 
@@ -74,13 +73,21 @@ _SUBMODULES = ("graph", "distributions", "simulate", "factorize", "draw", "fit",
               "astro", "models", "cli")
 __all__ += _SUBMODULES
 
+#: public names imported on first access: calibration runs are not part of a
+#: fit, and their module brings multiprocessing
+_LAZY_NAMES = {"sbc": "validate.sbc", "SBCResult": "validate.sbc"}
+
 
 def __getattr__(name):
     if name in _SUBMODULES:
         # import_module binds the module as an attribute of the package
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+        globals()[name] = value  # later look-ups skip __getattr__
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_SUBMODULES))
+    return sorted(set(globals()) | set(_SUBMODULES) | set(_LAZY_NAMES))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import emcee
 import numpy as np
 
-from .backends import Checkpoint
 from .initialization import initial_walkers
 from .parallel import ParallelLogProb
 from .results import SamplingResult
@@ -88,6 +87,8 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
         raise ValueError(f"parallel must be a number of threads >= 1, got {parallel!r}")
     store = None
     if backend is not None:
+        from .backends import Checkpoint  # HDF5 checkpoints load only when asked for
+
         store = backend if isinstance(backend, Checkpoint) else Checkpoint(backend)
         store.open(post, nwalkers, int(nsteps), resume=resume)
     elif resume:
