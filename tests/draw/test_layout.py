@@ -168,7 +168,8 @@ def test_given_positions_are_kept_and_the_rest_is_repaired_around_them():
         assert plan.positions[name] == tuple(map(float, where))
     assert overlapping_discs(plan) == []
     assert nodes_outside_their_plates(m, plan) == []
-    with pytest.raises(ValueError, match=r"unknown node\(s\) \['u', 'v'\]; known nodes: ex, x, y, x0"):
+    with pytest.raises(ValueError,
+                       match=r"unknown node\(s\) \['u', 'v'\]; known nodes: ex, x, y, x0"):
         layout(m, positions={"v": (0, 0), "u": (1, 1), "x0": (0, 0)})
 
 
