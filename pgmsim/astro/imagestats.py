@@ -28,6 +28,9 @@ import numpy as np
 from scipy import linalg, ndimage, optimize
 from scipy.special import xlogy
 
+from ..distributions import Poisson
+from ..distributions.discrete import poisson_log_kernel
+
 __all__ = [
     "cash",
     "cstat",
@@ -52,19 +55,19 @@ def _as_counts(values, name):
     if np.isnan(arr).any():
         raise ValueError(f"{name} contains NaN values")
     if (arr < 0).any():
-        raise ValueError(
-            f"{name} must be non-negative; minimum value is {arr.min()!r}"
-        )
+        raise ValueError(f"{name} must be non-negative; minimum value is {arr.min()!r}")
     return arr
 
 
 def _as_alpha(alpha):
     arr = np.asarray(alpha, dtype=float)
     if not (np.isfinite(arr).all() and (arr > 0).all()):
-        raise ValueError(
-            f"alpha must be finite and strictly positive; got {alpha!r}"
-        )
+        raise ValueError(f"alpha must be finite and strictly positive; got {alpha!r}")
     return arr
+
+
+#: the sampling distribution whose density the fit statistics are
+_POISSON = Poisson("mu")
 
 
 def _scalar_or_array(value):
@@ -72,22 +75,22 @@ def _scalar_or_array(value):
     return float(value) if value.ndim == 0 else value
 
 
-def _poisson_terms(counts, model):
-    """Validated, broadcast (counts, model) with at least one axis."""
+def _poisson_statistic(counts, model, terms):
+    """``sum(terms(n, mu))`` over the last axis of validated, broadcast counts
+    and model; ``inf`` where a model value is negative."""
     n = _as_counts(counts, "counts")
     mu = np.asarray(model, dtype=float)
     if np.isnan(mu).any():
         raise ValueError("model contains NaN values")
     try:
-        n, mu = np.broadcast_arrays(n, mu)
+        n, mu = np.atleast_1d(*np.broadcast_arrays(n, mu))
     except ValueError:
-        raise ValueError(
-            f"counts with shape {np.shape(counts)} and model with shape "
-            f"{np.shape(model)} cannot be broadcast together"
-        ) from None
-    if n.ndim == 0:
-        n, mu = n.reshape(1), mu.reshape(1)
-    return n, mu
+        raise ValueError(f"counts with shape {np.shape(counts)} and model with shape "
+                         f"{np.shape(model)} cannot be broadcast together") from None
+    bad = (mu < 0).any(axis=-1)
+    with np.errstate(divide="ignore"):
+        stat = np.sum(terms(n, np.where(mu < 0, 1.0, mu)), axis=-1)
+    return _scalar_or_array(np.where(bad, np.inf, stat))
 
 
 # --------------------------------------------------------------------------
@@ -129,20 +132,16 @@ def cash(counts, model):
     >>> cash([1, 2], [[1.0, 2.0], [2.0, 2.0]]).shape
     (2,)
     """
-    n, mu = _poisson_terms(counts, model)
-    bad = (mu < 0).any(axis=-1)
-    mu = np.where(mu < 0, 1.0, mu)
-    with np.errstate(divide="ignore"):
-        stat = 2.0 * np.sum(mu - xlogy(n, mu), axis=-1)
-    return _scalar_or_array(np.where(bad, np.inf, stat))
+    return _poisson_statistic(counts, model,
+                              lambda n, mu: -2.0 * poisson_log_kernel(n, mu))
 
 
 def cstat(counts, model):
     r"""XSPEC "C-stat", :math:`2\sum_i [\mu_i - n_i + n_i \ln(n_i/\mu_i)]`.
 
     This is the Cash statistic offset by a data-only term, i.e. the Poisson
-    deviance (-2 ln of the likelihood ratio against the saturated model
-    ``mu = counts``).  It is non-negative, zero only when ``model == counts``,
+    deviance (:meth:`pgmsim.Poisson.deviance`: -2 ln of the likelihood ratio
+    against the saturated model ``mu = counts``).  It is non-negative, zero only when ``model == counts``,
     and for a correct model with large expected counts it is approximately
     chi-square distributed with (number of bins) degrees of freedom.
 
@@ -162,8 +161,7 @@ def cstat(counts, model):
     Raises
     ------
     ValueError
-        If ``counts`` contains NaN or negative values, ``model`` contains NaN
-        values, or the shapes cannot be broadcast.
+        As :func:`cash`.
 
     Examples
     --------
@@ -172,12 +170,8 @@ def cstat(counts, model):
     >>> round(cstat([2], [1.0]), 6)  # 2 * (1 - 2 + 2 ln 2)
     0.772589
     """
-    n, mu = _poisson_terms(counts, model)
-    bad = (mu < 0).any(axis=-1)
-    mu = np.where(mu < 0, 1.0, mu)
-    with np.errstate(divide="ignore"):
-        stat = 2.0 * np.sum(mu - n + xlogy(n, n) - xlogy(n, mu), axis=-1)
-    return _scalar_or_array(np.where(bad, np.inf, stat))
+    return _poisson_statistic(counts, model,
+                              lambda n, mu: _POISSON.deviance(n, params=(mu,)))
 
 
 # --------------------------------------------------------------------------
@@ -368,28 +362,21 @@ def significance_maps(counts, background, alpha=1.0, radius=None):
     if n_on.ndim != 2:
         raise ValueError(f"counts must be 2-D; got shape {n_on.shape}")
     if n_off.shape != n_on.shape:
-        raise ValueError(
-            f"background shape {n_off.shape} differs from counts shape "
-            f"{n_on.shape}"
-        )
+        raise ValueError(f"background shape {n_off.shape} differs from counts shape "
+                         f"{n_on.shape}")
     alpha = _as_alpha(alpha)
     try:
         alpha_map = np.broadcast_to(alpha, n_on.shape)
     except ValueError:
-        raise ValueError(
-            f"alpha with shape {alpha.shape} cannot be broadcast to the "
-            f"image shape {n_on.shape}"
-        ) from None
+        raise ValueError(f"alpha with shape {alpha.shape} cannot be broadcast to the "
+                         f"image shape {n_on.shape}") from None
     if radius is not None:
         kernel = disk_kernel(radius)
         n_on = ndimage.correlate(n_on, kernel, mode="constant", cval=0.0)
         n_off = ndimage.correlate(n_off, kernel, mode="constant", cval=0.0)
-    return SignificanceMaps(
-        n_on=n_on,
-        n_off=n_off,
-        excess=n_on - alpha_map * n_off,
-        significance=np.asarray(li_ma_significance(n_on, n_off, alpha_map)),
-    )
+    return SignificanceMaps(n_on=n_on, n_off=n_off, excess=n_on - alpha_map * n_off,
+                            significance=np.asarray(li_ma_significance(n_on, n_off,
+                                                                       alpha_map)))
 
 
 # --------------------------------------------------------------------------
@@ -457,15 +444,11 @@ def hessian(f, x, step=None):
     signs = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=float)
     off = (signs[:, None, 0, None] * steps[iu][None]
            + signs[:, None, 1, None] * steps[ju][None])
-    points = np.concatenate(
-        [x[None], x + steps, x - steps, (x + off).reshape(-1, n)]
-    )
+    points = np.concatenate([x[None], x + steps, x - steps, (x + off).reshape(-1, n)])
     values = np.array([float(f(p)) for p in points])
     if not np.isfinite(values).all():
-        raise ValueError(
-            "f returned a non-finite value near x; reduce step or move x "
-            "away from a boundary"
-        )
+        raise ValueError("f returned a non-finite value near x; reduce step or move x "
+                         "away from a boundary")
     f0, fp, fm = values[0], values[1:n + 1], values[n + 1:2 * n + 1]
     fpp, fpm, fmp, fmm = values[2 * n + 1:].reshape(4, -1)
 

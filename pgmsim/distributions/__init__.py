@@ -10,13 +10,14 @@ distributions of one variable, :mod:`.joint` those of several variables
 (:class:`MapPrior`).
 """
 
-from .base import Distribution
+from .base import Distribution, UndefinedQuantityError
 from .continuous import Beta, Exponential, Gamma, HalfNormal, LogNormal, LogUniform, Normal, Uniform
 from .discrete import Poisson
 from .joint import JointDistribution, MapPrior
 
 __all__ = [
     "Distribution",
+    "UndefinedQuantityError",
     "Uniform",
     "LogUniform",
     "Normal",

@@ -14,7 +14,12 @@ from numbers import Real
 
 import numpy as np
 
-__all__ = ["Distribution"]
+__all__ = ["Distribution", "UndefinedQuantityError"]
+
+
+class UndefinedQuantityError(ValueError):
+    """A distribution has no known mean, variance or deviance."""
+
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -196,16 +201,12 @@ class Distribution:
     def _resolve(self, params):
         if params is None:
             if self.parents:
-                raise ValueError(
-                    f"{self!r} refers to node(s) {', '.join(self.parents)}: "
-                    "pass their values with params=(...)"
-                )
+                raise ValueError(f"{self!r} refers to node(s) {', '.join(self.parents)}: "
+                                 "pass their values with params=(...)")
             return self.args
         if len(params) != len(self.arg_names):
-            raise TypeError(
-                f"{type(self).__name__} needs {len(self.arg_names)} parameter values "
-                f"({', '.join(self.arg_names)}), got {len(params)}"
-            )
+            raise TypeError(f"{type(self).__name__} needs {len(self.arg_names)} parameter "
+                            f"values ({', '.join(self.arg_names)}), got {len(params)}")
         return tuple(params)
 
     # -- public API -------------------------------------------------------
@@ -305,8 +306,9 @@ class Distribution:
 
         Raises
         ------
-        ValueError
-            If the distribution has no known mean; the message names it.
+        UndefinedQuantityError
+            A ``ValueError``, if the mean is not known; the message names the
+            distribution.
 
         Examples
         --------
@@ -331,8 +333,8 @@ class Distribution:
 
         Raises
         ------
-        ValueError
-            If the distribution has no known variance; the message names it.
+        UndefinedQuantityError
+            If the variance is not known (see :meth:`mean`).
 
         Examples
         --------
@@ -363,8 +365,8 @@ class Distribution:
 
         Raises
         ------
-        ValueError
-            If the distribution has no saturated model; the message names it.
+        UndefinedQuantityError
+            If the saturated model is not known (see :meth:`mean`).
 
         Examples
         --------
@@ -379,8 +381,8 @@ class Distribution:
     def _quantity(self, what, params, *x):
         hook = "_saturated" if what == "deviance" else "_" + what
         if getattr(self, hook) is None:
-            raise ValueError(f"{type(self).__name__} has no {what} here: it defines "
-                             f"no {hook}")
+            raise UndefinedQuantityError(f"{type(self).__name__} has no {what} here: it "
+                                         f"defines no {hook}")
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             args = [np.asarray(a, dtype=float) for a in self._resolve(params)]
             if what != "deviance":
@@ -546,15 +548,11 @@ class Distribution:
         """
         x = np.asarray(x)
         if x.dtype.kind not in "biuf":
-            raise TypeError(
-                f"data for node {node!r} must be numeric, got dtype {x.dtype}"
-            )
+            raise TypeError(f"data for node {node!r} must be numeric, got dtype {x.dtype}")
         if not np.all(np.isfinite(x)):
             bad = np.flatnonzero(~np.isfinite(x))
-            raise ValueError(
-                f"data for node {node!r} contain {bad.size} non-finite value(s) "
-                f"(NaN or inf), first at index {bad[0]}"
-            )
+            raise ValueError(f"data for node {node!r} contain {bad.size} non-finite "
+                             f"value(s) (NaN or inf), first at index {bad[0]}")
         return x.astype(float)
 
     def loglike(self, x):
@@ -562,7 +560,8 @@ class Distribution:
 
         The sum runs over the last axis, so argument values of shape
         ``(nwalkers, K)`` give ``(nwalkers,)``. Data-only terms are computed
-        once here, not at every call.
+        once here, not at every call, and so is the check of the data against
+        a support that does not depend on the arguments.
 
         Parameters
         ----------
@@ -582,7 +581,6 @@ class Distribution:
         >>> float(total(0.0, 2.0))
         -1.3862943611198906
         """
-
         logpdf = self._logpdf
         unchecked = getattr(logpdf, "__wrapped__", None)
         if unchecked is not None and not self.parents:

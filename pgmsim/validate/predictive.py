@@ -9,11 +9,14 @@ A p-value near 0 says the model does not reproduce the data.
 
 Statistics (``statistic=``):
 
-- ``"deviance"``: twice the log-likelihood ratio to the saturated model.
+- ``"deviance"``: twice the log-likelihood ratio to the saturated model,
+  :meth:`Distribution.deviance <pgmsim.distributions.Distribution.deviance>`.
   Poisson: ``2 sum[N ln(N / mu) - (N - mu)]`` (the Cash statistic minus its
   minimum); Normal: ``sum((x - mu)^2 / sigma^2)``.
-- ``"chi2"``: Pearson's ``sum((x - E)^2 / Var)``, with ``E = Var = mu``
-  (Poisson) or ``E = mu, Var = sigma^2`` (Normal).
+- ``"chi2"``: Pearson's ``sum((x - E)^2 / Var)``, with the distribution's
+  :meth:`~pgmsim.distributions.Distribution.mean` and
+  :meth:`~pgmsim.distributions.Distribution.variance` (``E = Var = mu`` for a
+  Poisson, ``E = mu, Var = sigma^2`` for a Normal).
 - ``"loglike"``: ``-2 log p(y | theta)``, for any sampling distribution.
 - a callable ``f(x, args) -> float array``: ``x`` has shape ``(n, K)``, and
   ``args`` are the distribution's argument values, each broadcastable to it.
@@ -24,9 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
-from ..distributions import Normal, Poisson
+from ..distributions import UndefinedQuantityError
 from ..graph.nodes import NodeKind
 
 __all__ = ["ppc_pvalue", "PPCResult", "discrepancy", "residuals", "residual_map",
@@ -34,20 +36,11 @@ __all__ = ["ppc_pvalue", "PPCResult", "discrepancy", "residuals", "residual_map"
 
 
 def _deviance(x, dist, args):
-    if isinstance(dist, Poisson):
-        (mu,) = args
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = special.xlogy(x, x) - special.xlogy(x, mu) - (x - mu)
-        return 2.0 * np.sum(terms, axis=-1)
-    if isinstance(dist, Normal):
-        mu, sigma = args
-        return np.sum(((x - mu) / sigma) ** 2, axis=-1)
-    raise ValueError(f"the deviance is defined here for Poisson and Normal data, not "
-                     f"{type(dist).__name__}; use statistic='loglike' or a function")
+    return np.sum(dist.deviance(x, params=args), axis=-1)
 
 
 def _pearson(x, dist, args):
-    mean, var = _moments(dist, args)
+    mean, var = dist.mean(params=args), dist.variance(params=args)
     return np.sum((x - mean) ** 2 / var, axis=-1)
 
 
@@ -57,18 +50,6 @@ def _loglike(x, dist, args):
 
 #: the named discrepancy statistics
 STATISTICS = {"deviance": _deviance, "chi2": _pearson, "loglike": _loglike}
-
-
-def _moments(dist, args):
-    """Mean and variance of a data node's sampling distribution."""
-    if isinstance(dist, Poisson):
-        (mu,) = args
-        return mu, mu
-    if isinstance(dist, Normal):
-        mu, sigma = args
-        return mu, np.asarray(sigma) ** 2
-    raise ValueError(f"mean and variance are known here for Poisson and Normal data, "
-                     f"not {type(dist).__name__}")
 
 
 def _data_node(model, node):
@@ -130,7 +111,11 @@ def discrepancy(statistic, x, dist, args):
     if statistic not in STATISTICS:
         raise ValueError(f"unknown statistic {statistic!r}; choose one of "
                          f"{sorted(STATISTICS)} or pass a function f(x, args)")
-    return STATISTICS[statistic](x, dist, args)
+    try:
+        return STATISTICS[statistic](x, dist, args)
+    except UndefinedQuantityError as err:
+        raise UndefinedQuantityError(f"{err}; use statistic='loglike' or a function "
+                                     "f(x, args)") from err
 
 
 @dataclass
@@ -291,11 +276,12 @@ def residuals(result, node=None, n=200, seed=None, discard=None):
     node = _data_node(post.model, node)
     dist = post.model.node(node).distribution
     data = post.data[node]
+    args = _args(dist, rep, n)
     try:
-        mean, var = _moments(dist, _args(dist, rep, n))
+        mean, var = dist.mean(params=args), dist.variance(params=args)
         mean = np.broadcast_to(mean, (n, data.size)).mean(axis=0)
         var = np.broadcast_to(var, (n, data.size)).mean(axis=0)
-    except ValueError:
+    except UndefinedQuantityError:
         # other distributions: Monte Carlo moments of the replications
         x_rep = np.asarray(rep[node], dtype=float).reshape(n, -1)
         mean, var = x_rep.mean(axis=0), x_rep.var(axis=0, ddof=1)
@@ -320,7 +306,7 @@ def residual_map(result, node=None, shape=None, image=None, n=200, seed=None,
         ``(ny, nx)`` to reshape a pixel vector (row-major).
     image : callable, optional
         ``image(values) -> 2-D array``, e.g.
-        ``lambda v: xray_agn.as_image(v, inputs)``; takes precedence over
+        ``model.image`` for a plate with an image shape; takes precedence over
         ``shape``.
     n, seed, discard
         See :func:`residuals`.
