@@ -21,6 +21,9 @@ Cases
 4. Peak memory (RSS) of sampling runs on the cluster image, and their
    effective samples per second against emcee driven by the straightforward
    posterior.
+5. Time to the first sample in a fresh interpreter (import, build
+   ``xray_agn``, posterior, one emcee step) against a hand-written numpy +
+   emcee script (``first_sample.py``).
 
 The real data are found through ``pgmsim.astro.datasets`` (``$PGMSIM_DATA``) or
 ``--data-home``; without them the cluster cases are skipped.
@@ -53,6 +56,7 @@ sys.path.insert(0, str(HERE))
 
 import cases  # noqa: E402
 import peers  # noqa: E402
+from first_sample import bench_first_sample  # noqa: E402
 from timing import interleaved, paired_ratio, ratio_quartiles  # noqa: E402
 
 import pgmsim as pg  # noqa: E402
@@ -349,12 +353,12 @@ def bench_likelihood_share(report, case, label, opts):
     likelihood could save) and how much the user's expected counts."""
     post, theta = case.post, case.theta
     values = post._values(theta, False)
-    name, func, parents = post._steps[-1]
-    mu = func(**{p: values[p] for p in parents})
-    loglike = post._likelihoods[0][1]
+    step = post._steps[-1]
+    mu = step(values)
+    loglike = post._likelihoods[0].loglike
     times = interleaved({"log_prob": lambda: post.log_prob(theta),
                          "likelihood": lambda: loglike(mu),
-                         "mu": lambda: func(**{p: values[p] for p in parents})},
+                         "mu": lambda: step(values)},
                         rounds=opts.rounds, target=opts.block)
     report.add(label, "  share of one call: Poisson likelihood", _median(times["likelihood"]),
                "s", ref="this / log_prob", ratio=paired_ratio(times, "likelihood", "log_prob"))
@@ -538,6 +542,8 @@ def main(argv=None):
     bench_threads(report, stamp, "xray_agn", opts)
     wait_idle(opts, "batch sizes")
     bench_batch_sizes(report, opts)
+    wait_idle(opts, "first sample")
+    bench_first_sample(report, rounds=5 if opts.quick else 25)
 
     try:
         cluster = cases.cluster(opts.data_home)
