@@ -30,6 +30,14 @@ def _load(name):
     return importlib.import_module(f"pgmsim.models.{name}")
 
 
+def _default_mock(module, seed):
+    """A model's default inputs and the model of their pixels."""
+    inputs = module.default_inputs(seed=seed)
+    if hasattr(module, "default_keep"):  # the default inputs drop pixels
+        return module.build(keep=module.default_keep(seed=seed)), inputs
+    return module.build(), inputs
+
+
 def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=print,
               checkpoint=False, resume=False, overwrite=False):
     """Simulate a model's default mock, draw it, write it out and fit it.
@@ -99,8 +107,7 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
             f"{stored} holds the chain of an earlier run: pass --resume (resume=True) "
             "to continue it, or --overwrite (overwrite=True) to start again", stored)
     out.mkdir(parents=True, exist_ok=True)
-    model = module.build()
-    inputs = module.default_inputs(seed=seed)
+    model, inputs = _default_mock(module, seed)
     truth = module.TRUTH
 
     factorization = model.factorization(verbose=True)
@@ -142,12 +149,14 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     fig = result.corner(truths=truth)
     fig.savefig(out / "corner.png", dpi=100)
     plt.close(fig)
-    if hasattr(module, "as_image"):
+    if any(plate.shape is not None for plate in model.plates.values()):
         median = post.unpack(np.median(result.flat_samples(), axis=0))
         replica = model.simulate(inputs=inputs, params=median, seed=seed + 1)
         data_node = model.names("data")[0]
-        fig = image_comparison(module.as_image(sim[data_node], inputs),
-                               module.as_image(replica[data_node], inputs),
+        view = getattr(module, "view_image", lambda image, inputs: image)
+        observed, simulated = (view(model.image(values, fill=0.0), inputs)
+                               for values in (sim[data_node], replica[data_node]))
+        fig = image_comparison(observed, simulated,
                                titles=("observed (mock)", "simulated at posterior median",
                                        "difference"))
         fig.savefig(out / "mock.png", dpi=100)  # a Figure outside pyplot: nothing to close
@@ -207,9 +216,8 @@ def _simulate(args):
     from astropy.table import Table
 
     module = _load(args.name)
-    model = module.build()
-    sim = model.simulate(inputs=module.default_inputs(seed=args.seed),
-                         params=getattr(module, "TRUTH", None), seed=args.seed)
+    model, inputs = _default_mock(module, args.seed)
+    sim = model.simulate(inputs=inputs, params=getattr(module, "TRUTH", None), seed=args.seed)
     tables = {}
     for name, value in sim.items():
         plate = model.node(name).plate

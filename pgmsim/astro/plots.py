@@ -37,8 +37,7 @@ def image_comparison(observed, simulated, titles=("observed", "simulated", "diff
     >>> m, inputs = xray_agn.build(), xray_agn.default_inputs()
     >>> mock = m.simulate(inputs=inputs, params=xray_agn.TRUTH, seed=1)["N"]
     >>> replica = m.simulate(inputs=inputs, params=xray_agn.TRUTH, seed=2)["N"]
-    >>> fig = image_comparison(xray_agn.as_image(mock, inputs),
-    ...                        xray_agn.as_image(replica, inputs))
+    >>> fig = image_comparison(m.image(mock), m.image(replica))
     >>> len(fig.axes)  # three images and two colour bars
     5
     """

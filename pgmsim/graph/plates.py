@@ -352,8 +352,7 @@ class PlateDeclarations:
         >>> xray_agn.build().plate_sizes(xray_agn.default_inputs(size=40))
         {'pixels': 1600}
         """
-        sizes = {p.name: p.size for p in self.plates.values() if p.size is not None}
-        source = {p: "its declaration" for p in sizes}
+        sizes, source = {}, {}
         for name, value in values.items():
             node = self.graph.nodes[name]["node"] if name in self.graph else None
             if node is None or node.plate is None:
@@ -367,10 +366,24 @@ class PlateDeclarations:
             if node.plate in sizes and sizes[node.plate] != shape[0]:
                 raise ValueError(
                     f"node {name!r} has length {shape[0]} but plate {node.plate!r} "
-                    f"has size {sizes[node.plate]} (from {source[node.plate]})"
+                    f"has size {sizes[node.plate]} (from node {source[node.plate]!r})"
                 )
             sizes[node.plate] = shape[0]
-            source.setdefault(node.plate, f"node {name!r}")
+            source.setdefault(node.plate, name)
+        # the values agree among themselves; now with the declared sizes
+        for plate in self.plates.values():
+            if plate.size is None:
+                continue
+            if sizes.setdefault(plate.name, plate.size) != plate.size:
+                raise ValueError(
+                    f"node {source[plate.name]!r} has length {sizes[plate.name]} but plate "
+                    f"{plate.name!r} has size {plate.size} (from its declaration"
+                    + ("" if plate.shape is None else
+                       f": the {plate.size} pixels of an image of shape {plate.shape}"
+                       + (" and its mask" if plate.mask is not None else "")
+                       + "; values over other pixels need a model declared with their "
+                         "image shape and mask, for a ready-made model build(..., keep=mask)")
+                    + ")")
         return sizes
 
     def image(self, values, plate=None, fill=np.nan):

@@ -51,7 +51,6 @@ __all__ = [
     "build",
     "default_inputs",
     "localisation_map",
-    "as_image",
     "initial_guess",
     "TRUTH",
     "DESCRIPTION",
@@ -124,21 +123,25 @@ def localisation_map(size=SIZE, upsample=2, truth=(TRUTH["x0"], TRUTH["y0"])):
     return image, extent
 
 
-def build(prior_map=None, extent=None):
+def build(prior_map=None, extent=None, size=SIZE):
     """The follow-up model.
 
     Parameters
     ----------
     prior_map : array_like, shape (ny, nx), optional
-        Localisation map (any normalisation); :func:`localisation_map` by
+        Localisation map (any normalisation); ``localisation_map(size)`` by
         default.
     extent : sequence of 4 floats, optional
-        ``(xmin, xmax, ymin, ymax)`` of the map in image pixels; the image
-        of :data:`SIZE` pixels by default.
+        ``(xmin, xmax, ymin, ymax)`` of the map in image pixels; the whole
+        X-ray image by default.
+    size : int
+        Side of the X-ray image, pixels, as for :func:`default_inputs`.
 
     Returns
     -------
     pgmsim.Model
+        Its plate ``pixels`` is the X-ray image: ``model.image(values)``
+        turns a vector over it into the image ``[y, x]``.
 
     Raises
     ------
@@ -153,13 +156,17 @@ def build(prior_map=None, extent=None):
     >>> m = source_with_prior_map.build()
     >>> print(m.factorization())
     p(x0, y0, F, b, {N_k}) = p(x0, y0) p(F) p(b) prod_k p(N_k | x0, y0, F, b)
+    >>> image = m.image(source_with_prior_map.default_inputs()["x"])
+    >>> image.shape, float(image[5, 3])
+    ((40, 40), 3.0)
     """
     if prior_map is None:
-        prior_map, default_extent = localisation_map()
+        prior_map, default_extent = localisation_map(size)
         extent = default_extent if extent is None else extent
     if extent is None:
-        extent = (-0.5, SIZE - 0.5, -0.5, SIZE - 0.5)
+        extent = (-0.5, size - 0.5, -0.5, size - 0.5)
     m = pg.Model("source_with_prior_map")
+    m.plate("pixels", shape=(size, size))
     m.fixed("ex", plate="pixels")
     m.fixed("x", plate="pixels")
     m.fixed("y", plate="pixels")
@@ -215,34 +222,6 @@ def default_inputs(seed=0, size=SIZE, exposure=5.0e3, sigma=1.5):
     return {"ex": ex.ravel(), "x": x.ravel(), "y": y.ravel(), "sigma": float(sigma)}
 
 
-def as_image(values, inputs):
-    """Reshape a pixel vector (e.g. counts) into the image ``[y, x]``.
-
-    Parameters
-    ----------
-    values : array_like, shape (ny * nx,)
-        One value per pixel, in the row-major order of :func:`default_inputs`.
-    inputs : dict
-        The inputs holding the pixel coordinates ``x`` (column) and ``y``
-        (row), from 0, which give the image shape.
-
-    Returns
-    -------
-    numpy.ndarray, shape (ny, nx)
-        The image, row ``y`` and column ``x``.
-
-    Examples
-    --------
-    >>> from pgmsim.models import source_with_prior_map as swpm
-    >>> inputs = swpm.default_inputs()
-    >>> image = swpm.as_image(inputs["x"], inputs)
-    >>> image.shape, float(image[5, 3])
-    ((40, 40), 3.0)
-    """
-    shape = (int(np.max(inputs["y"])) + 1, int(np.max(inputs["x"])) + 1)
-    return np.asarray(values).reshape(shape)
-
-
 def initial_guess(inputs, data, model=None):
     """A starting point: the brightest smoothed counts where the prior allows.
 
@@ -253,7 +232,7 @@ def initial_guess(inputs, data, model=None):
     data : dict
         ``{"N": counts}``, counts of shape ``(npix,)``.
     model : pgmsim.Model, optional
-        The model whose prior map is used (``build()`` by default).
+        The model whose prior map and image are used (``build()`` by default).
 
     Returns
     -------
@@ -274,9 +253,8 @@ def initial_guess(inputs, data, model=None):
     """
     model = model if model is not None else build()
     prior = model.node("x0").distribution
-    counts = as_image(data["N"], inputs)
-    ex = as_image(inputs["ex"], inputs)
-    x, y = as_image(inputs["x"], inputs), as_image(inputs["y"], inputs)
+    counts, ex, x, y = (model.image(np.asarray(v, float))
+                        for v in (data["N"], inputs["ex"], inputs["x"], inputs["y"]))
     smooth = ndimage.gaussian_filter(counts / ex, inputs["sigma"])
     allowed = np.isfinite(prior.logpdf(x, y))
     score = np.where(allowed, smooth, -np.inf)

@@ -65,8 +65,9 @@ The nodes.
 - ``sd`` (deterministic, ``noise="normal"`` only): the square root of ``var``.
 - ``D`` (data): the pixel values.
 
-Pixels are listed row by row (an image ``[y, x]`` flattened); see
-:func:`as_image`.
+Pixels are listed row by row (an image ``[y, x]`` flattened): the plate
+``pixels`` is the frame, and ``model.image(values)`` turns a vector over it
+into the frame ``[y, x]``.
 """
 
 from __future__ import annotations
@@ -84,7 +85,6 @@ __all__ = [
     "TRUTH",
     "build",
     "default_inputs",
-    "as_image",
     "initial_guess",
     "Extraction",
     "extract",
@@ -131,6 +131,7 @@ def build(nx=100, ny=25, noise="normal", background="linear"):
     Returns
     -------
     pgmsim.Model
+        Its plate ``pixels`` is the ``ny x nx`` frame (:meth:`pgmsim.Model.image`).
 
     Raises
     ------
@@ -145,6 +146,9 @@ def build(nx=100, ny=25, noise="normal", background="linear"):
     p(c0, c1, line_x, line_sigma, line_flux, y0, y1, sigma_y, b0, b1, {D_k}) = p(c0) p(c1)
     p(line_x) p(line_sigma) p(line_flux) p(y0) p(y1) p(sigma_y) p(b0) p(b1)
     prod_k p(D_k | c0, c1, line_x, line_sigma, line_flux, y0, y1, sigma_y, b0, b1)
+    >>> inputs = spectrum_2d.default_inputs()
+    >>> spectrum_2d.build().image(inputs["x"])[0, :4]
+    array([0., 1., 2., 3.])
     """
     if noise not in _NOISES:
         raise ValueError(f"spectrum_2d.build: noise must be one of {_NOISES}, got {noise!r}")
@@ -155,6 +159,7 @@ def build(nx=100, ny=25, noise="normal", background="linear"):
         if isinstance(value, bool) or int(value) != value or value < 2:
             raise ValueError(f"spectrum_2d.build: {name} must be an integer >= 2, got {value!r}")
     m = pg.Model("spectrum_2d")
+    m.plate("pixels", shape=(ny, nx))
     m.fixed("x", plate="pixels")
     m.fixed("y", plate="pixels")
     if noise == "normal":
@@ -204,14 +209,17 @@ def build(nx=100, ny=25, noise="normal", background="linear"):
     return m
 
 
+def _model(inputs, params=TRUTH):
+    """The model of these inputs (frame size, noise) and parameters (background)."""
+    return build(nx=int(np.max(inputs["x"])) + 1, ny=int(np.max(inputs["y"])) + 1,
+                 noise="normal" if "var" in inputs else "poisson",
+                 background="linear" if "b1" in params else "constant")
+
+
 def _expected(params, inputs):
     """Model nodes (``spec``, ``prof``, ``mu`` ...) at ``params``, computed by the
     model's own functions through a simulation."""
-    noise = "normal" if "var" in inputs else "poisson"
-    background = "linear" if "b1" in params else "constant"
-    ny, nx = _shape(inputs)
-    return build(nx=nx, ny=ny, noise=noise, background=background).simulate(
-        inputs=inputs, params=params, seed=0)
+    return _model(inputs, params).simulate(inputs=inputs, params=params, seed=0)
 
 
 def default_inputs(seed=0, nx=100, ny=25, noise="normal", read_noise=5.0, params=None):
@@ -267,32 +275,6 @@ def default_inputs(seed=0, nx=100, ny=25, noise="normal", read_noise=5.0, params
     return inputs
 
 
-def _shape(inputs):
-    return int(np.max(inputs["y"])) + 1, int(np.max(inputs["x"])) + 1
-
-
-def as_image(values, inputs):
-    """Reshape a plate vector (e.g. ``D``) into the frame ``[y, x]`` (rows, columns).
-
-    Parameters
-    ----------
-    values : array_like, shape (ny * nx,)
-    inputs : dict
-
-    Returns
-    -------
-    numpy.ndarray, shape (ny, nx)
-
-    Examples
-    --------
-    >>> from pgmsim.models import spectrum_2d
-    >>> inputs = spectrum_2d.default_inputs()
-    >>> spectrum_2d.as_image(inputs["x"], inputs)[0, :4]
-    array([0., 1., 2., 3.])
-    """
-    return np.asarray(values).reshape(_shape(inputs))
-
-
 def initial_guess(inputs, data):
     """A starting point for the MAP search, from moments of the frame.
 
@@ -321,7 +303,7 @@ def initial_guess(inputs, data):
     >>> round(guess["line_x"]), round(guess["y0"])
     (48, 12)
     """
-    image = as_image(np.asarray(data["D"], float), inputs)
+    image = _model(inputs).image(np.asarray(data["D"], float))
     ny, nx = image.shape
     cols = np.arange(nx) - 0.5 * (nx - 1)
     rows = np.arange(ny, dtype=float)
@@ -422,23 +404,23 @@ def extract(frames, inputs, params=None, aperture=2.5):
     params = dict(TRUTH) if params is None else dict(params)
     if not aperture > 0:
         raise ValueError(f"aperture must be positive, got {aperture!r}")
-    nodes = _expected(params, inputs)
-    shape = _shape(inputs)
+    model = _model(inputs, params)
+    nodes = model.simulate(inputs=inputs, params=params, seed=0)
+    npix = model.plates["pixels"].size
     single = np.ndim(frames) == 1
     frames = np.atleast_2d(np.asarray(frames, float))
-    if frames.shape[-1] != shape[0] * shape[1]:
-        raise ValueError(f"frames must hold {shape[0] * shape[1]} pixels each, got "
-                         f"{frames.shape[-1]}")
-    variance = as_image(inputs["var"] if "var" in inputs else nodes["mu"], inputs)
-    background = as_image(nodes["mu"] - nodes["spec"] * nodes["prof"], inputs)
-    profile = as_image(nodes["prof"], inputs)
-    x = as_image(inputs["x"], inputs)
-    y = as_image(inputs["y"], inputs)
+    if frames.shape[-1] != npix:
+        raise ValueError(f"frames must hold {npix} pixels each, got {frames.shape[-1]}")
+    variance = model.image(inputs["var"] if "var" in inputs else nodes["mu"])
+    background = model.image(nodes["mu"] - nodes["spec"] * nodes["prof"])
+    profile = model.image(nodes["prof"])
+    x = model.image(inputs["x"])
+    y = model.image(inputs["y"])
     trace = params["y0"] + params["y1"] * (x - _middle(inputs["x"]))
     box_mask = np.abs(y - trace) <= aperture * params["sigma_y"]
     box, box_var, opt, opt_var = [], None, [], None
     for frame in frames:
-        data = as_image(frame, inputs) - background
+        data = model.image(frame) - background
         b = box_extraction(data, variance, aperture=box_mask)
         o = optimal_extraction(data, variance, profile)
         box.append(b.flux)
@@ -447,7 +429,7 @@ def extract(frames, inputs, params=None, aperture=2.5):
     pick = (lambda a: np.asarray(a)[0]) if single else np.asarray
     fraction = np.where(box_mask, profile, 0.0).sum(axis=0)
     return Extraction(pick(box), box_var, pick(opt), opt_var, fraction,
-                      as_image(nodes["spec"], inputs)[0])
+                      model.image(nodes["spec"])[0])
 
 
 def extraction_comparison(n_mocks=100, seed=0, noise="normal", params=None, aperture=2.5):
@@ -482,9 +464,7 @@ def extraction_comparison(n_mocks=100, seed=0, noise="normal", params=None, aper
         raise ValueError(f"n_mocks must be an integer >= 2, got {n_mocks!r}")
     params = dict(TRUTH) if params is None else dict(params)
     inputs = default_inputs(noise=noise, params=params)
-    ny, nx = _shape(inputs)
-    model = build(nx=nx, ny=ny, noise=noise,
-                  background="linear" if "b1" in params else "constant")
+    model = _model(inputs, params)
     frames = np.array([model.simulate(inputs=inputs, params=params, seed=seed + i)["D"]
                        for i in range(int(n_mocks))])
     return extract(frames, inputs, params=params, aperture=aperture)

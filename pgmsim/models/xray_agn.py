@@ -36,14 +36,14 @@ wings), and ``b`` absorbs the particle background (not vignetted) and, for
 sources near the cluster, the cluster's emission, which is not uniform.
 """
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 
 import pgmsim as pg
 
-__all__ = ["build", "default_inputs", "as_image", "TRUTH", "DESCRIPTION", "Stamp",
-           "load_stamp", "stamp_figure"]
+__all__ = ["build", "default_inputs", "TRUTH", "DESCRIPTION", "Stamp", "load_stamp",
+           "stamp_figure"]
 
 DESCRIPTION = "X-ray postage stamp of an AGN: Gaussian PSF on a uniform background, Poisson counts"
 
@@ -51,7 +51,7 @@ DESCRIPTION = "X-ray postage stamp of an AGN: Gaussian PSF on a uniform backgrou
 TRUTH = {"x0": 19.3, "y0": 21.6, "F": 0.03, "b": 5e-6, "sigma": 1.6}
 
 
-def build(size=40, psf_scale=1.0):
+def build(size=40, psf_scale=1.0, keep=None):
     """The AGN postage-stamp model.
 
     Parameters
@@ -62,10 +62,21 @@ def build(size=40, psf_scale=1.0):
         Factor applied to ``sigma`` inside ``mu``. Keep 1; another value gives a
         deliberately wrong model (a biased PSF width, named
         ``xray_agn_biased_psf``), the negative control of calibration checks.
+    keep : numpy.ndarray of bool, shape (size, size), optional
+        The stamp pixels on the plate, as :attr:`Stamp.keep` of
+        :func:`load_stamp`; ``None``: every pixel, as in :func:`default_inputs`.
 
     Returns
     -------
     pgmsim.Model
+        Its plate ``pixels`` is the stamp image: ``model.image(values)``
+        turns a vector over it (counts, ``mu``) into the ``size x size``
+        image, masked pixels NaN.
+
+    Raises
+    ------
+    pgmsim.ModelError
+        If ``keep`` is not a boolean image of shape ``(size, size)``.
 
     Examples
     --------
@@ -73,8 +84,13 @@ def build(size=40, psf_scale=1.0):
     >>> m = xray_agn.build()
     >>> print(m.factorization())
     p(x0, y0, F, b, sigma, {N_k}) = p(x0) p(y0) p(F) p(b) p(sigma) prod_k p(N_k | x0, y0, F, b, sigma)
+    >>> inputs = xray_agn.default_inputs()
+    >>> image = m.image(inputs["x"])
+    >>> image.shape, float(image[5, 3])
+    ((40, 40), 3.0)
     """
     m = pg.Model("xray_agn" if psf_scale == 1.0 else "xray_agn_biased_psf")
+    m.plate("pixels", shape=(size, size), mask=keep)
     m.fixed("ex", plate="pixels")
     m.fixed("x", plate="pixels")
     m.fixed("y", plate="pixels")
@@ -137,35 +153,6 @@ def default_inputs(size=40, seed=0, exposure=1.2e4):
     return {"ex": ex.ravel(), "x": x.ravel(), "y": y.ravel()}
 
 
-def as_image(values, inputs):
-    """Reshape a plate vector (e.g. counts) into the stamp image ``[y, x]``.
-
-    Parameters
-    ----------
-    values : array_like, shape (ny * nx,)
-        One value per pixel of a full stamp, in the row-major order of
-        :func:`default_inputs`.
-    inputs : dict
-        The inputs holding the pixel coordinates ``x`` (column) and ``y``
-        (row), from 0, which give the stamp shape.
-
-    Returns
-    -------
-    numpy.ndarray, shape (ny, nx)
-        The image, row ``y`` and column ``x``.
-
-    Examples
-    --------
-    >>> from pgmsim.models import xray_agn
-    >>> inputs = xray_agn.default_inputs()
-    >>> image = xray_agn.as_image(inputs["x"], inputs)
-    >>> image.shape, float(image[5, 3])
-    ((40, 40), 3.0)
-    """
-    shape = (int(np.max(inputs["y"])) + 1, int(np.max(inputs["x"])) + 1)
-    return np.asarray(values).reshape(shape)
-
-
 class Stamp(NamedTuple):
     """A postage stamp of a real point source, as returned by :func:`load_stamp`.
 
@@ -181,10 +168,14 @@ class Stamp(NamedTuple):
         ``(x + x_origin, y + y_origin)`` (0-indexed).
     region : tuple of float
         ``(x, y, radius)`` of the source's circle, in stamp coordinates.
+    keep : numpy.ndarray of bool, shape (size, size) or None
+        The stamp pixels on the plate (exposed, outside other sources);
+        ``None``: every pixel. Build the model with ``build(size, keep=keep)``.
 
     Examples
     --------
-    A stamp unpacks as a tuple; its inputs and data make a posterior:
+    A stamp unpacks as a tuple; its inputs, data and kept pixels make a
+    posterior:
 
     >>> from pgmsim.models import xray_agn
     >>> inputs = xray_agn.default_inputs(size=20)
@@ -192,10 +183,11 @@ class Stamp(NamedTuple):
     >>> mock = xray_agn.build(20).simulate(inputs=inputs, params=truth, seed=1)
     >>> stamp = xray_agn.Stamp(inputs, {"N": mock["N"]}, origin=(300, 250),
     ...                        region=(9.3, 11.6, 4.0))
-    >>> inputs, data, origin, region = stamp
+    >>> inputs, data, origin, region, keep = stamp
     >>> float(stamp.inputs["x"][-1] + stamp.origin[0])    # image column of the last pixel
     319.0
-    >>> xray_agn.build(20).posterior(data=stamp.data, inputs=stamp.inputs).ndim
+    >>> model = xray_agn.build(20, keep=stamp.keep)
+    >>> model.posterior(data=stamp.data, inputs=stamp.inputs).ndim
     5
     """
 
@@ -203,6 +195,7 @@ class Stamp(NamedTuple):
     data: dict
     origin: tuple
     region: tuple
+    keep: Optional[np.ndarray] = None
 
 
 def load_stamp(index, size=40, image=None, expmap=None, regions=None, mask_others=True,
@@ -236,8 +229,8 @@ def load_stamp(index, size=40, image=None, expmap=None, regions=None, mask_other
     Returns
     -------
     Stamp
-        ``(inputs, data, origin, region)``; pass ``inputs`` and ``data`` to
-        ``build(size).posterior(data=data, inputs=inputs)``.
+        ``(inputs, data, origin, region, keep)``; pass ``inputs`` and ``data``
+        to ``build(size, keep=keep).posterior(data=data, inputs=inputs)``.
 
     Raises
     ------
@@ -251,8 +244,9 @@ def load_stamp(index, size=40, image=None, expmap=None, regions=None, mask_other
     Examples
     --------
     >>> from pgmsim.models import xray_agn
-    >>> inputs, data, origin, region = xray_agn.load_stamp(0)  # doctest: +SKIP
-    >>> post = xray_agn.build(40).posterior(data=data, inputs=inputs)  # doctest: +SKIP
+    >>> stamp = xray_agn.load_stamp(0)  # doctest: +SKIP
+    >>> model = xray_agn.build(40, keep=stamp.keep)  # doctest: +SKIP
+    >>> post = model.posterior(data=stamp.data, inputs=stamp.inputs)  # doctest: +SKIP
     """
     from pgmsim.astro import io  # astropy loads for FITS input only
 
@@ -293,10 +287,10 @@ def load_stamp(index, size=40, image=None, expmap=None, regions=None, mask_other
     plate = io.image_to_plate(counts[window], keep)
     inputs = {"ex": ex[window].ravel()[plate["index"]], "x": plate["x"], "y": plate["y"]}
     return Stamp(inputs=inputs, data={"N": plate["values"]}, origin=(x_origin, y_origin),
-                 region=(xc - x_origin, yc - y_origin, radius))
+                 region=(xc - x_origin, yc - y_origin, radius), keep=keep)
 
 
-def stamp_figure(inputs, data, params, size=40, seed=0, titles=None):
+def stamp_figure(inputs, data, params, size=40, seed=0, titles=None, keep=None):
     """Observed, simulated and difference images of a stamp.
 
     The simulation draws counts from the model at ``params`` (e.g. the
@@ -315,6 +309,8 @@ def stamp_figure(inputs, data, params, size=40, seed=0, titles=None):
         Seed of the simulated counts.
     titles : tuple of str, optional
         Titles of the three panels.
+    keep : numpy.ndarray of bool, optional
+        The stamp pixels on the plate (:attr:`Stamp.keep`); ``None``: all.
 
     Returns
     -------
@@ -329,15 +325,11 @@ def stamp_figure(inputs, data, params, size=40, seed=0, titles=None):
     >>> len(fig.axes)
     5
     """
-    from pgmsim.astro import io
     from pgmsim.astro.plots import image_comparison
 
-    index = (np.asarray(inputs["y"]).astype(np.int64) * size
-             + np.asarray(inputs["x"]).astype(np.int64))
-    replica = build(size).simulate(inputs=inputs, params=params, seed=seed)
-
-    def image(values):
-        return io.plate_to_image(np.asarray(values, dtype=float), index, (size, size), fill=0.0)
-
+    model = build(size, keep=keep)
+    replica = model.simulate(inputs=inputs, params=params, seed=seed)
+    observed, simulated = (model.image(np.asarray(values, dtype=float), fill=0.0)
+                           for values in (data["N"], replica["N"]))
     titles = titles or ("observed", "simulated at the given parameters", "difference")
-    return image_comparison(image(data["N"]), image(replica["N"]), titles=titles)
+    return image_comparison(observed, simulated, titles=titles)

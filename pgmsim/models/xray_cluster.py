@@ -68,7 +68,8 @@ Examples
 --------
 >>> from pgmsim.models import xray_cluster
 >>> inputs = xray_cluster.default_inputs(seed=0)
->>> sim = xray_cluster.build().simulate(inputs=inputs, params=xray_cluster.TRUTH, seed=1)
+>>> model = xray_cluster.build(keep=xray_cluster.default_keep(seed=0))
+>>> sim = model.simulate(inputs=inputs, params=xray_cluster.TRUTH, seed=1)
 >>> sim["N"].shape == inputs["x"].shape
 True
 """
@@ -79,7 +80,10 @@ import numpy as np
 from scipy import ndimage
 
 import pgmsim as pg
-from pgmsim.astro import io
+from pgmsim.graph.evaluate import evaluate
+from pgmsim.graph.plates import plate_to_image
+
+from ._xray_cluster_io import ClusterImage, keep_mask, load
 
 __all__ = [
     "DESCRIPTION",
@@ -87,8 +91,9 @@ __all__ = [
     "TRUTH_TWO_COMPONENTS",
     "build",
     "default_inputs",
-    "as_image",
+    "default_keep",
     "initial_guess",
+    "ClusterImage",
     "load",
     "keep_mask",
     "expected_counts",
@@ -128,7 +133,7 @@ def _beta_profile(x0, y0, rc, beta, x, y):
     return u
 
 
-def build(two_components=False, size=648):
+def build(two_components=False, size=648, keep=None):
     """The galaxy-cluster beta model.
 
     Parameters
@@ -140,10 +145,24 @@ def build(two_components=False, size=648):
         Bound of the uniform priors on the centre ``x0, y0`` (pixels): the
         side of the image (648 for the A1835 image, which contains the
         128-pixel demo mock).
+    keep : numpy.ndarray of bool, shape (ny, nx), optional
+        The image pixels on the plate: :attr:`ClusterImage.keep` of
+        :func:`load`, or :func:`default_keep` for the mock. ``None``: every
+        pixel of a square image of side ``size`` (rounded up).
 
     Returns
     -------
     pgmsim.Model
+        Its plate ``pixels`` is the image: ``model.image(values)`` turns a
+        vector over it (counts, ``mu``, residuals) into the image, pixels off
+        the plate NaN (or ``fill``).
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is not a positive number.
+    pgmsim.ModelError
+        If ``keep`` is not a boolean image.
 
     Examples
     --------
@@ -154,6 +173,8 @@ def build(two_components=False, size=648):
     if not (np.isscalar(size) and np.isfinite(size) and size > 0):
         raise ValueError(f"size must be a positive number of pixels, got {size!r}")
     m = pg.Model("xray_cluster")
+    shape = (int(np.ceil(size)),) * 2 if keep is None else np.shape(keep)
+    m.plate("pixels", shape=shape, mask=keep)
     for name in ("ex", "pb", "x", "y"):
         m.fixed(name, plate="pixels", label=_LABELS.get(name))
     m.param("x0", pg.Uniform(0, size))
@@ -221,7 +242,8 @@ def default_inputs(seed=0, size=128, exposure=2.5e4, background=0.08):
     -------
     dict
         ``ex``, ``pb``, ``x``, ``y``: vectors over the kept pixels, in
-        row-major order (``size**2`` minus the gap).
+        row-major order (``size**2`` minus the gap, the pixels of
+        :func:`default_keep` with the same ``seed`` and ``size``).
 
     Examples
     --------
@@ -230,6 +252,36 @@ def default_inputs(seed=0, size=128, exposure=2.5e4, background=0.08):
     >>> len(inputs["x"]) == 128 * 128 - 3 * 128
     True
     """
+    maps = _default_maps(seed, size, exposure, background)
+    keep = maps["ex"] > 0
+    return {name: image[keep] for name, image in maps.items()}
+
+
+def default_keep(seed=0, size=128):
+    """The pixels that :func:`default_inputs` keeps: all but its CCD gap.
+
+    Parameters
+    ----------
+    seed, size : int
+        As for :func:`default_inputs`.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (size, size)
+        Pass it to ``build(keep=...)``.
+
+    Examples
+    --------
+    >>> from pgmsim.models import xray_cluster
+    >>> keep = xray_cluster.default_keep(seed=0)
+    >>> keep.shape, int((~keep).sum()) == 3 * 128
+    ((128, 128), True)
+    """
+    return _default_maps(seed, size)["ex"] > 0
+
+
+def _default_maps(seed, size, exposure=2.5e4, background=0.08):
+    """The full images behind :func:`default_inputs`, gap included."""
     if isinstance(size, bool) or int(size) != size or size < 16:
         raise ValueError(f"size must be an integer of at least 16 pixels, got {size!r}")
     size = int(size)
@@ -243,73 +295,16 @@ def default_inputs(seed=0, size=128, exposure=2.5e4, background=0.08):
     ex[:, gap:gap + 3] = 0.0
     tilt = rng.uniform(-0.1, 0.1, size=2)
     pb = background * (1.0 + tilt[0] * (x / size - 0.5) + tilt[1] * (y / size - 0.5))
-    keep = ex > 0
-    return {"ex": ex[keep], "pb": pb[keep], "x": x[keep], "y": y[keep]}
+    return {"ex": ex, "pb": pb, "x": x, "y": y}
 
 
-def _pixel_index(inputs, shape):
-    x = np.asarray(inputs["x"], dtype=float)
-    y = np.asarray(inputs["y"], dtype=float)
-    if x.shape != y.shape or x.ndim != 1:
-        raise ValueError(f"inputs 'x' and 'y' must be 1-D vectors of one length, got "
-                         f"shapes {x.shape} and {y.shape}")
-    if x.size and (np.any(x != np.round(x)) or np.any(y != np.round(y))
-                   or x.min() < 0 or y.min() < 0):
-        raise ValueError("inputs 'x' and 'y' must be non-negative integer pixel indices")
-    x, y = x.astype(np.int64), y.astype(np.int64)
-    if shape is None:
-        shape = (int(y.max()) + 1, int(x.max()) + 1) if x.size else (1, 1)
-    ny, nx = (int(n) for n in shape)
-    if x.size and (x.max() >= nx or y.max() >= ny):
-        raise ValueError(f"pixel (x, y) = ({x.max()}, {y.max()}) lies outside an image of "
-                         f"shape {(ny, nx)}")
-    return y * nx + x, (ny, nx)
-
-
-def as_image(values, inputs, shape=None, fill=0.0):
-    """Put a plate vector (counts, model, residuals) back into an image ``[y, x]``.
-
-    Pixels not on the plate (masked point sources, zero exposure) get
-    ``fill``.
-
-    Parameters
-    ----------
-    values : array_like, shape (K,)
-        One value per plate pixel.
-    inputs : dict
-        The inputs holding the pixel coordinates ``x`` (column) and ``y``
-        (row), from 0.
-    shape : tuple of int, optional
-        Image shape ``(ny, nx)``; by default just large enough to hold every
-        plate pixel (``(648, 648)`` gives the full A1835 image).
-    fill : float
-        Value of the pixels not on the plate: 0 (the default, fit for
-        :func:`pgmsim.astro.plots.image_comparison`) or NaN to show them blank.
-
-    Returns
-    -------
-    numpy.ndarray, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        If ``x``, ``y`` are not integer pixel indices inside ``shape``, or
-        ``values`` does not have one entry per pixel.
-
-    Examples
-    --------
-    >>> from pgmsim.models import xray_cluster
-    >>> inputs = {"x": [0.0, 2.0], "y": [0.0, 1.0]}
-    >>> xray_cluster.as_image([5, 7], inputs, fill=-1)
-    array([[ 5., -1., -1.],
-           [-1., -1.,  7.]])
-    """
-    index, shape = _pixel_index(inputs, shape)
-    values = np.asarray(values, dtype=float)
-    if values.shape != index.shape:
-        raise ValueError(f"values must have one entry per plate pixel, shape "
-                         f"{index.shape}; got shape {values.shape}")
-    return io.plate_to_image(values, index, shape, fill=fill)
+def _images(inputs, *vectors):
+    """Plate vectors as images just large enough to hold every plate pixel,
+    0 off the plate."""
+    x, y = (np.asarray(inputs[k]).astype(np.int64) for k in ("x", "y"))
+    shape = (int(y.max()) + 1, int(x.max()) + 1)
+    return [plate_to_image(np.asarray(v, float), y * shape[1] + x, shape, fill=0.0)
+            for v in vectors]
 
 
 def initial_guess(inputs, data, two_components=False, smooth=2.0):
@@ -346,7 +341,8 @@ def initial_guess(inputs, data, two_components=False, smooth=2.0):
 
     >>> from pgmsim.models import xray_cluster
     >>> inputs, truth = xray_cluster.default_inputs(seed=0), xray_cluster.TRUTH
-    >>> mock = xray_cluster.build().simulate(inputs=inputs, params=truth, seed=1)
+    >>> model = xray_cluster.build(keep=xray_cluster.default_keep(seed=0))
+    >>> mock = model.simulate(inputs=inputs, params=truth, seed=1)
     >>> guess = xray_cluster.initial_guess(inputs, {"N": mock["N"]})
     >>> sorted(guess)
     ['S0', 'b', 'beta', 'rc', 'x0', 'y0']
@@ -356,9 +352,9 @@ def initial_guess(inputs, data, two_components=False, smooth=2.0):
     x, y = np.asarray(inputs["x"], float), np.asarray(inputs["y"], float)
     ex, pb = np.asarray(inputs["ex"], float), np.asarray(inputs["pb"], float)
     counts = np.asarray(data["N"], float)
-    on = as_image(np.ones_like(x), inputs)
-    net = ndimage.gaussian_filter(as_image(counts - pb, inputs), smooth)
-    exp_s = ndimage.gaussian_filter(as_image(ex, inputs), smooth)
+    on, net, exp_s = _images(inputs, np.ones_like(x), counts - pb, ex)
+    net = ndimage.gaussian_filter(net, smooth)
+    exp_s = ndimage.gaussian_filter(exp_s, smooth)
     good = (on > 0) & (exp_s > 0.3 * exp_s.max())
     rate = np.where(good, net / np.where(good, exp_s, 1.0), -np.inf)
     yc, xc = np.unravel_index(np.argmax(rate), rate.shape)
@@ -383,101 +379,6 @@ def initial_guess(inputs, data, two_components=False, smooth=2.0):
         guess.update(S0=0.8 * s0, rc=max(0.5 * rc, 0.5), S02=0.1 * s0, rc2=3.0 * rc,
                      beta2=0.67)
     return guess
-
-
-def keep_mask(exposure, regions):
-    """Pixels kept on the plate: exposed, and outside every point-source circle.
-
-    Parameters
-    ----------
-    exposure : numpy.ndarray, shape (ny, nx)
-        Exposure map, seconds.
-    regions : astropy.table.Table or array_like
-        Circles with 0-indexed centres (see :func:`pgmsim.astro.io.read_regions`).
-
-    Returns
-    -------
-    numpy.ndarray of bool, shape (ny, nx)
-        True for the pixels to keep.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from pgmsim.models import xray_cluster
-    >>> ex = np.ones((5, 5)); ex[0] = 0.0
-    >>> int(xray_cluster.keep_mask(ex, [[2, 2, 1]]).sum())
-    15
-    """
-    exposure = np.asarray(exposure)
-    return (exposure > 0) & ~io.region_mask(exposure.shape, regions)
-
-
-def _check_map(image, what, integer=False):
-    data = image.data
-    bad = ~np.isfinite(data) | (data < 0)
-    if bad.any():
-        j, i = np.argwhere(bad)[0]
-        raise ValueError(
-            f"{what} {image.name} has {int(bad.sum())} negative or non-finite pixel(s), "
-            f"first {data[j, i]} at (x, y) = ({i}, {j}); it must hold values >= 0")
-    if integer and not np.issubdtype(data.dtype, np.integer) and np.any(data != np.round(data)):
-        raise ValueError(f"counts image {image.name} holds non-integer values; it must "
-                         "hold photon counts")
-
-
-def load(image, expmap, bkgmap, regions):
-    """Read a cluster's counts image, exposure map, particle background and point sources.
-
-    The maps must share one pixel grid. Pixels inside any point-source circle
-    and pixels with zero exposure are dropped from the plate here, once (see
-    the module docstring for why dropping zero-exposure pixels is exact).
-
-    Parameters
-    ----------
-    image : str or os.PathLike
-        Counts image (FITS, integer counts).
-    expmap : str or os.PathLike
-        Exposure map (FITS), seconds; used as stored.
-    bkgmap : str or os.PathLike
-        Particle-background map (FITS), expected counts per pixel.
-    regions : str or os.PathLike
-        Point sources to mask: one circle ``x y radius`` per line, 1-indexed
-        image pixels (see :func:`pgmsim.astro.io.read_regions`).
-
-    Returns
-    -------
-    inputs : dict
-        ``ex``, ``pb``, ``x``, ``y`` over the kept pixels (row-major order).
-    data : dict
-        ``N``, the counts of the kept pixels.
-
-    Raises
-    ------
-    FileNotFoundError
-        If a file is missing.
-    ValueError
-        If a FITS file holds no 2D image, the maps differ in shape from the
-        counts image, a region line is malformed, or a map holds negative or
-        non-finite values; the message names the file.
-
-    Examples
-    --------
-    >>> from pgmsim.astro import datasets
-    >>> from pgmsim.models import xray_cluster
-    >>> inputs, data = xray_cluster.load(**datasets.a1835())  # doctest: +SKIP
-    >>> post = xray_cluster.build().posterior(data=data, inputs=inputs)  # doctest: +SKIP
-    """
-    images = io.load_counts_exposure(image, expmap, bkgmap)
-    table = io.read_regions(regions)
-    _check_map(images["counts"], "counts image", integer=True)
-    _check_map(images["exposure"], "exposure map")
-    _check_map(images["background"], "particle-background map")
-    ex = images["exposure"].data
-    plate = io.image_to_plate(images["counts"], keep_mask(ex, table))
-    index = plate["index"]
-    inputs = {"ex": ex.ravel()[index], "pb": images["background"].data.ravel()[index],
-              "x": plate["x"], "y": plate["y"]}
-    return inputs, {"N": plate["values"]}
 
 
 def expected_counts(params, inputs, two_components=None):
@@ -513,8 +414,8 @@ def expected_counts(params, inputs, two_components=None):
             raise ValueError(f"no value for parameter {name!r}; got {sorted(params)}")
         value = np.asarray(params[name], dtype=float)
         args[name] = value[:, None] if value.ndim == 1 else value
-    args.update({k: np.asarray(inputs[k], dtype=float) for k in ("ex", "pb", "x", "y")})
-    return np.asarray(model.node("mu").func(**args))
+    pixels = {k: np.asarray(inputs[k], dtype=float) for k in ("ex", "pb", "x", "y")}
+    return np.asarray(evaluate(model, args, pixels)["mu"])
 
 
 def profile_figure(result, inputs, data, bins=20, center=None, ndraws=100, seed=0,
@@ -558,7 +459,7 @@ def profile_figure(result, inputs, data, bins=20, center=None, ndraws=100, seed=
     >>> from pgmsim.models import xray_cluster
     >>> inputs = xray_cluster.default_inputs(size=48, seed=0)
     >>> truth = dict(xray_cluster.TRUTH, x0=22.3, y0=25.8)
-    >>> model = xray_cluster.build(size=48)
+    >>> model = xray_cluster.build(size=48, keep=xray_cluster.default_keep(seed=0, size=48))
     >>> data = {"N": model.simulate(inputs=inputs, params=truth, seed=1)["N"]}
     >>> post = model.posterior(data=data, inputs=inputs)
     >>> result = pg.sample(post, nwalkers=12, nsteps=20, seed=0, initial=truth,

@@ -242,18 +242,18 @@ def test_on_off_significance_is_standard_normal_without_a_source():
 
 
 def test_on_off_maps_detect_the_mock_source(mock, fitted):
-    _, inputs, sim = mock
-    counts = psi.as_image(sim["N"], inputs)
-    background = psi.as_image(fitted.theta[3] * inputs["bkg"], inputs)
+    model, inputs, sim = mock
+    counts = model.image(sim["N"])
+    background = model.image(fitted.theta[3] * inputs["bkg"])
     maps = psi.on_off_maps(counts, background, radius=2.0)
     row, col = np.unravel_index(np.argmax(maps.significance), counts.shape)
-    lon = psi.as_image(inputs["lon"], inputs)[row, col]
-    lat = psi.as_image(inputs["lat"], inputs)[row, col]
+    lon = model.image(inputs["lon"])[row, col]
+    lat = model.image(inputs["lat"])[row, col]
     assert abs(lon - psi.TRUTH["lon0"]) <= 0.1 and abs(lat - psi.TRUTH["lat0"]) <= 0.1
     assert maps.significance.max() > 10
     # far from the source the map is noise
-    far = np.hypot(psi.as_image(inputs["lon"], inputs) - psi.TRUTH["lon0"],
-                   psi.as_image(inputs["lat"], inputs) - psi.TRUTH["lat0"]) > 1.0
+    far = np.hypot(model.image(inputs["lon"]) - psi.TRUTH["lon0"],
+                   model.image(inputs["lat"]) - psi.TRUTH["lat0"]) > 1.0
     assert np.abs(maps.significance[far]).max() < 5
 
 

@@ -39,10 +39,11 @@ def test_renders(tmp_path):
 
 def test_mock_has_the_spectrum_on_its_trace():
     inputs = spectrum_2d.default_inputs()
-    sim = spectrum_2d.build().simulate(inputs=inputs, params=spectrum_2d.TRUTH, seed=2)
-    image = spectrum_2d.as_image(sim["D"], inputs)
+    model = spectrum_2d.build()
+    sim = model.simulate(inputs=inputs, params=spectrum_2d.TRUTH, seed=2)
+    image = model.image(sim["D"])
     assert image.shape == (25, 100)
-    prof = spectrum_2d.as_image(sim["prof"], inputs)
+    prof = model.image(sim["prof"])
     assert np.allclose(prof.sum(axis=0), 1.0, atol=1e-9)   # the trace is well inside
     # the brightest column is the line's, the brightest row the trace's
     assert abs(np.argmax(image.sum(axis=0)) - spectrum_2d.TRUTH["line_x"]) <= 2

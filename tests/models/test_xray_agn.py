@@ -35,9 +35,9 @@ def test_stamp_counts_equal_an_independent_cutout(shared_data, raw, index):
     exposed = cutout(raw["expmap"], x1 - 1, y1 - 1, size)[0] > 0
     assert len(whole.data["N"]) == exposed.sum()
     assert whole.data["N"].sum() == stamp.sum() == stamp[exposed].sum()
-    image = xray_agn.as_image(whole.data["N"], whole.inputs) if exposed.all() else None
-    if image is not None:
-        np.testing.assert_array_equal(image, stamp)
+    np.testing.assert_array_equal(whole.keep, exposed)
+    image = xray_agn.build(size, keep=whole.keep).image(whole.data["N"], fill=-1)
+    np.testing.assert_array_equal(image, np.where(exposed, stamp, -1))
     # local coordinates map back to the image through the origin
     x, y = whole.inputs["x"].astype(int), whole.inputs["y"].astype(int)
     assert x.min() >= 0 and x.max() == size - 1 and y.min() == 0 and y.max() == size - 1
@@ -56,6 +56,7 @@ def test_stamp_counts_equal_an_independent_cutout(shared_data, raw, index):
             inside_others |= ((xx + origin[0] - (xo - 1)) ** 2
                               + (yy + origin[1] - (yo - 1)) ** 2 <= ro ** 2)
     assert len(masked.data["N"]) == np.sum(exposed & ~inside_others)
+    np.testing.assert_array_equal(masked.keep, exposed & ~inside_others)
     assert masked.data["N"].sum() == stamp[exposed & ~inside_others].sum()
     if index == 14:  # sources 8 and 9 lie next to source 14
         assert inside_others.any()
@@ -75,8 +76,8 @@ def test_stamp_near_the_edge_is_shifted_inside(tmp_path):
     assert stamp.origin == (0, 60 - 20)
     assert stamp.region[:2] == (2.0, 57.0 - 40)
     assert len(stamp.data["N"]) == 400
-    np.testing.assert_array_equal(xray_agn.as_image(stamp.data["N"], stamp.inputs),
-                                  counts[40:60, 0:20])
+    np.testing.assert_array_equal(
+        xray_agn.build(20, keep=stamp.keep).image(stamp.data["N"], fill=0), counts[40:60, 0:20])
     centred = xray_agn.load_stamp(1, size=20, image=tmp_path / "counts.fits",
                                   expmap=tmp_path / "expmap.fits",
                                   regions=tmp_path / "edge.txt")
@@ -105,9 +106,16 @@ def test_stamp_errors(shared_data, tmp_path):
 def bright(shared_data):
     """Source 0, the brightest of the list (about 580 counts in its circle)."""
     stamp = xray_agn.load_stamp(0, size=40, data_home=shared_data)
-    post = xray_agn.build(40).posterior(data=stamp.data, inputs=stamp.inputs)
+    post = xray_agn.build(40, keep=stamp.keep).posterior(data=stamp.data, inputs=stamp.inputs)
     found = post.find_map(seed=0)
     return stamp, post, found
+
+
+def test_a_masked_stamp_needs_the_model_of_its_pixels(bright):
+    stamp = bright[0]  # a CCD gap crosses the stamp of source 0
+    assert not stamp.keep.all()
+    with pytest.raises(ValueError, match=r"plate 'pixels' has size 1600 .*keep=mask"):
+        xray_agn.build(40).posterior(data=stamp.data, inputs=stamp.inputs)
 
 
 def test_map_of_a_bright_agn_sits_on_its_region(bright, raw):
@@ -119,7 +127,7 @@ def test_map_of_a_bright_agn_sits_on_its_region(bright, raw):
     # at the MAP of a Poisson model with two free linear amplitudes (F, b) under
     # log-uniform priors, d/dlogF and d/dlogb of the log-posterior vanish:
     # sum(N - mu) = 2 exactly (1 per amplitude, from the -log prior terms)
-    mu = xray_agn.build(40).simulate(inputs=stamp.inputs, params=found.params, seed=0)["mu"]
+    mu = xray_agn.build(40, keep=stamp.keep).simulate(inputs=stamp.inputs, params=found.params, seed=0)["mu"]
     assert np.sum(stamp.data["N"]) - np.sum(mu) == pytest.approx(2.0, abs=0.05)
 
 
@@ -133,5 +141,5 @@ def test_short_posterior_run_on_a_bright_agn(bright):
     # the posterior lies around the MAP: within 4 posterior standard deviations
     std = samples.std(axis=0)
     assert np.all(np.abs(post.pack(median) - found.theta) < 4 * std)
-    fig = xray_agn.stamp_figure(stamp.inputs, stamp.data, median, seed=3)
+    fig = xray_agn.stamp_figure(stamp.inputs, stamp.data, median, seed=3, keep=stamp.keep)
     assert len(fig.axes) == 5 and fig.axes[0].get_title() == "observed"

@@ -27,10 +27,10 @@ def paths(shared_data):
 
 @pytest.fixture(scope="module")
 def real(paths):
-    """The A1835 plate from the loader, and the raw maps read independently."""
-    inputs, data = xray_cluster.load(**paths)
+    """The A1835 plate from the loader, the raw maps read independently, the kept pixels."""
+    inputs, data, keep = xray_cluster.load(**paths)
     raw = {k: fits.getdata(paths[k]) for k in ("image", "expmap", "bkgmap")}
-    return inputs, data, raw
+    return inputs, data, raw, keep
 
 
 def _independent_keep(paths, raw):
@@ -82,9 +82,9 @@ def test_render_has_no_layout_problems(two):
 
 def test_core_radii_are_ordered_by_the_prior():
     inputs = xray_cluster.default_inputs(size=32)
-    sim = xray_cluster.build(two_components=True).simulate(inputs=inputs, seed=3)
-    post = xray_cluster.build(two_components=True).posterior(data={"N": sim["N"]},
-                                                             inputs=inputs)
+    model = xray_cluster.build(two_components=True, keep=xray_cluster.default_keep(size=32))
+    sim = model.simulate(inputs=inputs, seed=3)
+    post = model.posterior(data={"N": sim["N"]}, inputs=inputs)
     draws = post.unpack(post.sample_prior(seed=1, n=2000))
     assert np.all(draws["rc"] < draws["rc2"])
     swapped = dict(xray_cluster.TRUTH_TWO_COMPONENTS)
@@ -93,24 +93,30 @@ def test_core_radii_are_ordered_by_the_prior():
     assert np.isfinite(post.log_prior(post.pack(xray_cluster.TRUTH_TWO_COMPONENTS)))
 
 
-def test_default_inputs_and_as_image():
+def test_default_inputs_and_their_image():
     inputs = xray_cluster.default_inputs(seed=2, size=64)
-    image = xray_cluster.as_image(inputs["ex"], inputs, fill=np.nan)
+    keep = xray_cluster.default_keep(seed=2, size=64)
+    model = xray_cluster.build(keep=keep)
+    image = model.image(inputs["ex"])
     assert image.shape == (64, 64)
+    np.testing.assert_array_equal(np.isnan(image), ~keep)
     gap = np.flatnonzero(np.all(np.isnan(image), axis=0))
     assert len(gap) == 3 and np.all(np.diff(gap) == 1) and gap[0] > 32
     assert np.all(inputs["ex"] > 0) and np.all(inputs["pb"] > 0)
     # vignetting: exposure falls from the optical axis, to >70% at the corners
     assert 0.7 < inputs["ex"].min() / inputs["ex"].max() < 0.95
-    with pytest.raises(ValueError, match="one entry per plate pixel"):
-        xray_cluster.as_image(inputs["ex"][:-1], inputs)
-    with pytest.raises(ValueError, match="outside an image"):
-        xray_cluster.as_image(inputs["ex"], inputs, shape=(10, 10))
+    with pytest.raises(ValueError, match="plate 'pixels' has 3904 elements"):
+        model.image(inputs["ex"][:-1])
+    # a model declared for other pixels (here the full image) names the plate and keep=
+    with pytest.raises(ValueError, match=r"plate 'pixels' has size 4096 .*build\(\.\.\., keep=mask\)"):
+        xray_cluster.build(size=64).simulate(inputs=inputs, params=xray_cluster.TRUTH)
+    with pytest.raises(pg.ModelError, match=r"mask must be a boolean image"):
+        xray_cluster.build(keep=keep.astype(int))
 
 
 def test_expected_counts_matches_the_graph():
     inputs = xray_cluster.default_inputs(size=32)
-    model = xray_cluster.build(two_components=True)
+    model = xray_cluster.build(two_components=True, keep=xray_cluster.default_keep(size=32))
     truth = dict(xray_cluster.TRUTH_TWO_COMPONENTS, x0=15.2, y0=17.1)
     sim = model.simulate(inputs=inputs, params=truth, seed=0)
     np.testing.assert_allclose(xray_cluster.expected_counts(truth, inputs), sim["mu"],
@@ -125,8 +131,9 @@ def test_expected_counts_matches_the_graph():
 
 
 def test_load_plate_matches_an_independent_mask(paths, real):
-    inputs, data, raw = real
+    inputs, data, raw, loaded_keep = real
     keep, masked = _independent_keep(paths, raw)
+    np.testing.assert_array_equal(loaded_keep, keep)
     ny, nx = raw["image"].shape
     assert (ny, nx) == (648, 648)
     # every plate vector has one entry per kept pixel: 648*648 minus the masked
@@ -145,14 +152,14 @@ def test_load_plate_matches_an_independent_mask(paths, real):
     np.testing.assert_array_equal(inputs["pb"], raw["bkgmap"][y, x])
     # the dropped unexposed pixels hold no counts (the model's mu = pb there)
     assert raw["image"][raw["expmap"] <= 0].sum() == 0
-    image = xray_cluster.as_image(data["N"], inputs, shape=(648, 648), fill=-1)
+    image = xray_cluster.build(keep=loaded_keep).image(data["N"], fill=-1)
     np.testing.assert_array_equal(image, np.where(keep, raw["image"], -1))
 
 
 @pytest.mark.parametrize("two", [False, True])
 def test_log_likelihood_equals_hand_written_sum(real, two):
-    inputs, data, _ = real
-    model = xray_cluster.build(two_components=two)
+    inputs, data, _, keep = real
+    model = xray_cluster.build(two_components=two, keep=keep)
     post = model.posterior(data=data, inputs=inputs)
     point = {"x0": 327.6, "y0": 347.2, "S0": 6e-3, "rc": 4.5, "beta": 0.64, "b": 2e-7}
     if two:
@@ -170,7 +177,7 @@ def test_log_likelihood_equals_hand_written_sum(real, two):
 def test_dropping_unexposed_pixels_changes_the_likelihood_by_a_constant(paths, real):
     """With every exposed or unexposed pixel kept (point sources still masked), the
     log-likelihood differs from the loader's by the same constant at any point."""
-    inputs, data, raw = real
+    inputs, data, raw, _ = real
     _, masked = _independent_keep(paths, raw)
     yy, xx = np.nonzero(~masked)
     full = {"x": xx.astype(float), "y": yy.astype(float),
@@ -222,8 +229,8 @@ def test_map_on_the_real_image_finds_the_brightest_cluster_galaxy(real, paths):
 
     wcs = read_image(paths["image"]).wcs.celestial
     bcg = wcs.world_to_pixel(SkyCoord("14h01m02.1s", "+02d52m42s"))
-    inputs, data, _ = real
-    post = xray_cluster.build().posterior(data=data, inputs=inputs)
+    inputs, data, _, keep = real
+    post = xray_cluster.build(keep=keep).posterior(data=data, inputs=inputs)
     guess = xray_cluster.initial_guess(inputs, data)
     found = post.find_map(initial=guess, n_starts=0, seed=0)
     assert found.success
@@ -237,7 +244,8 @@ def test_map_on_the_real_image_finds_the_brightest_cluster_galaxy(real, paths):
 
 def _recover(two, size, truth, nsteps, seed):
     inputs = xray_cluster.default_inputs(seed=seed, size=size)
-    model = xray_cluster.build(two_components=two)
+    model = xray_cluster.build(two_components=two,
+                               keep=xray_cluster.default_keep(seed=seed, size=size))
     sim = model.simulate(inputs=inputs, params=truth, seed=seed)
     data = {"N": sim["N"]}
     post = model.posterior(data=data, inputs=inputs)
@@ -280,7 +288,7 @@ def test_truth_recovery_two_components():
 def test_profile_figure_on_a_mock():
     inputs = xray_cluster.default_inputs(seed=1, size=48)
     truth = dict(xray_cluster.TRUTH, x0=23.5, y0=25.2)
-    model = xray_cluster.build()
+    model = xray_cluster.build(keep=xray_cluster.default_keep(seed=1, size=48))
     sim = model.simulate(inputs=inputs, params=truth, seed=1)
     post = model.posterior(data={"N": sim["N"]}, inputs=inputs)
     res = pg.sample(post, nwalkers=16, nsteps=60, seed=1, initial=truth, progress=False)
