@@ -239,7 +239,7 @@ def li_ma_significance(n_on, n_off, alpha):
     Raises
     ------
     ValueError
-        If the counts are NaN or negative, or ``alpha`` is not positive.
+        As :func:`excess`.
 
     Examples
     --------

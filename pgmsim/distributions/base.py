@@ -49,10 +49,9 @@ def _scalar_in_support(logpdf_scalar):
 def _overflowed(out, *args):
     """A log-likelihood with ``-inf`` where it is NaN although no argument is.
 
-    Such a NaN comes from an argument that overflowed to infinity (``exp`` of a
-    large parameter: ``inf - inf``); finite data have zero density there. A NaN
-    argument keeps its NaN, so that the posterior can name the node at fault.
-    Called only when ``out`` holds a NaN: off the hot path.
+    Such a NaN comes from an argument that overflowed (``inf - inf``): finite
+    data have zero density there. A NaN argument keeps its NaN, so that the
+    posterior can name the node at fault. Called only off the hot path.
     """
     nan_arg = False
     for arg in args:
@@ -81,12 +80,11 @@ class Distribution:
 
     Subclasses set ``arg_names``, ``latex_name`` and implement ``_logpdf``,
     ``_sample`` and ``_support``, each taking the argument values explicitly.
-    The base class makes the density ``-inf`` outside ``_support``, whatever
+    The base class makes the density ``-inf`` outside ``_support`` whatever
     ``_logpdf`` returns there, on every path (:meth:`logpdf`, priors of one
-    point and of a batch, :meth:`loglike`); a class whose ``_logpdf`` (and
-    ``_logpdf_scalar``) already does so sets ``checks_support = True`` in its
-    body to skip that check, as the built-in distributions do. Optional
-    hooks give :meth:`mean`, :meth:`variance` and :meth:`deviance`:
+    point and of a batch, :meth:`loglike`), unless the class body sets
+    ``checks_support = True`` (its densities do it already: the built-ins).
+    Optional hooks give :meth:`mean`, :meth:`variance` and :meth:`deviance`:
     ``_mean(*params)``, ``_variance(*params)`` and ``_saturated(x, *params)``
     (the arguments at which the density of ``x`` is largest).
 
@@ -124,10 +122,7 @@ class Distribution:
     >>> prior = Laplace(0, 2)
     >>> float(prior.logpdf(0.0)), prior.text()
     (-1.3862943611198906, 'Laplace(0, 2)')
-
-    A density written without its support is cut to it:
-
-    >>> class HalfLaplace(Laplace):
+    >>> class HalfLaplace(Laplace):        # the density is cut to the support
     ...     def _support(self, mu, b):
     ...         return (mu, np.inf)
     >>> HalfLaplace(0, 2).logpdf([-1.0, 1.0])
@@ -307,8 +302,7 @@ class Distribution:
         Raises
         ------
         UndefinedQuantityError
-            A ``ValueError``, if the mean is not known; the message names the
-            distribution.
+            A ``ValueError`` naming the distribution, if the mean is not known.
 
         Examples
         --------
@@ -348,15 +342,14 @@ class Distribution:
         """Twice the log density ratio of the saturated model to this one, per point.
 
         The saturated model puts the arguments where the density of each
-        ``x`` is largest (a Poisson mean equal to the count, a Normal mean
-        equal to the value); terms of the data alone cancel.
+        ``x`` is largest (a Poisson or Normal mean equal to ``x``).
 
         Parameters
         ----------
         x : array_like
             The values.
         params : sequence of array_like, optional
-            Values of the arguments; broadcast against ``x``.
+            As for :meth:`logpdf`.
 
         Returns
         -------
@@ -407,17 +400,18 @@ class Distribution:
         Returns
         -------
         tuple of numpy.ndarray
-            :attr:`nvars` arrays, each of the shape of :meth:`sample`'s draws
-            of one variable.
+            :attr:`nvars` arrays: :meth:`sample`'s draws, or their last axis split.
 
         Examples
         --------
         >>> import pgmsim as pg
         >>> (x,) = pg.Normal(0, 1).sample_vars(0, size=3)
-        >>> x.shape
-        (3,)
+        >>> x0, y0 = pg.MapPrior([[1.0, 2.0]], (0, 2, 0, 1)).sample_vars(0, size=3)
+        >>> x.shape, x0.shape
+        ((3,), (3,))
         """
-        return (self.sample(rng, size=size, params=params),)
+        draws = self.sample(rng, size=size, params=params)
+        return (draws,) if self.nvars == 1 else tuple(np.moveaxis(draws, -1, 0))
 
     def logpdf_vars(self, values, params=None):
         """Log density at points given as one array per variable.
@@ -427,7 +421,8 @@ class Distribution:
         values : sequence of array_like
             :attr:`nvars` arrays, broadcast together.
         params : sequence of array_like, optional
-            As for :meth:`logpdf`.
+            As for :meth:`logpdf`; none for several variables (joint priors
+            take no node arguments).
 
         Returns
         -------
@@ -443,11 +438,18 @@ class Distribution:
         >>> import pgmsim as pg
         >>> float(pg.Uniform(0, 4).logpdf_vars([1.0]))
         -1.3862943611198906
+        >>> float(pg.MapPrior([[1.0, 3.0]], (0, 2, 0, 1)).logpdf_vars([1.5, 0.5]))
+        -0.2876820724517809
         """
         if len(values) != self.nvars:
             raise TypeError(f"{type(self).__name__} is over {self.nvars} variable(s), "
                             f"got {len(values)} array(s)")
-        return self.logpdf(values[0], params=params)
+        if self.nvars == 1:
+            return self.logpdf(values[0], params=params)
+        if params:
+            raise TypeError(f"{type(self).__name__} takes no node arguments, got "
+                            f"params={params!r}")
+        return self.logpdf(*values)
 
     def latex(self, arg_labels=None):
         r"""LaTeX form, e.g. ``\mathcal{U}(0, 40)``.

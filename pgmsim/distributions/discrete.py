@@ -86,20 +86,19 @@ class Poisson(Distribution):
 
         Parameters
         ----------
-        x : array_like
-            The observed counts.
-        node : str
-            The data node, named in error messages.
+        x, node
+            The observed counts and their node, as for
+            :meth:`Distribution.validate_data`.
 
         Returns
         -------
         numpy.ndarray
-            ``x`` as floats.
+            The counts as floats.
 
         Raises
         ------
         ValueError
-            If a value is negative, not an integer, NaN or infinite; the
+            If a count is negative, not an integer, NaN or infinite; the
             message gives the first one and its index.
 
         Examples

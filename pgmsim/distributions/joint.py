@@ -198,10 +198,9 @@ class JointDistribution(Distribution):
 
         Parameters
         ----------
-        rng : numpy.random.Generator or int or None
-            As for :meth:`Distribution.sample`.
-        size : int or tuple of int, optional
-            Number (shape) of points; one point when omitted.
+        rng, size
+            A generator or a seed, and the number (shape) of points: one
+            point when ``size`` is omitted (see :meth:`Distribution.sample`).
         params : sequence, optional
             Must be empty or ``None``: joint priors take no node arguments.
 
@@ -269,53 +268,6 @@ class JointDistribution(Distribution):
         self.check()
         return self._support()
 
-    def sample_vars(self, rng, size=None, params=None):
-        """Draws as one array per variable: :meth:`sample`'s last axis split.
-
-        Parameters
-        ----------
-        rng, size, params
-            As for :meth:`sample`.
-
-        Returns
-        -------
-        tuple of numpy.ndarray
-            :attr:`nvars` arrays of shape ``size``.
-
-        Examples
-        --------
-        >>> import pgmsim as pg
-        >>> x, y = pg.MapPrior([[1.0, 2.0]], (0, 2, 0, 1)).sample_vars(0, size=4)
-        >>> x.shape, y.shape
-        ((4,), (4,))
-        """
-        return tuple(np.moveaxis(self.sample(rng, size=size, params=params), -1, 0))
-
-    def logpdf_vars(self, values, params=None):
-        """Log density at points given as one array per variable.
-
-        Parameters
-        ----------
-        values : sequence of array_like
-            :attr:`nvars` arrays, broadcast together.
-        params : sequence, optional
-            Must be empty or ``None``: joint priors take no node arguments.
-
-        Returns
-        -------
-        numpy.ndarray or float
-
-        Examples
-        --------
-        >>> import pgmsim as pg
-        >>> float(pg.MapPrior([[1.0, 3.0]], (0, 2, 0, 1)).logpdf_vars([1.5, 0.5]))
-        -0.2876820724517809
-        """
-        if params:
-            raise TypeError(f"{type(self).__name__} takes no node arguments, got "
-                            f"params={params!r}")
-        return self.logpdf(*values)
-
     def _quantity(self, what, params, *x):
         self.check()
         return super()._quantity(what, params, *x)
@@ -334,7 +286,7 @@ class JointDistribution(Distribution):
         Returns
         -------
         str
-            LaTeX without math delimiters.
+            LaTeX without math delimiters: ``\pi_{\mathrm{map}}(x_0, y_0)``.
 
         Examples
         --------
