@@ -52,7 +52,10 @@ def test_calibration_set_has_the_planned_frames(mock):
     assert mock.cube.shape == (14, 32, 32)
     assert np.array_equal(mock.adu, np.round(mock.adu))           # integer ADU
     assert np.all(mock.electrons[:5 * 1024] == 0)                  # biases: no electrons
-    assert np.array_equal(ccd_frames.as_image(mock.adu, inputs), mock.frames("science")[0])
+    stacked = ccd_frames.build().image(mock.adu)
+    assert stacked.shape == (14 * 32, 32)
+    np.testing.assert_array_equal(stacked.reshape(14, 32, 32), mock.cube)
+    assert np.array_equal(ccd_frames.view_image(stacked, inputs), mock.frames("science")[0])
     assert (mock.exptime("dark"), mock.exptime("flat"), mock.exptime("science")) == (300, 10, 120)
     # the star is where TRUTH puts it
     y, x = np.unravel_index(np.argmax(mock.frames("science")[0]), (32, 32))
@@ -149,6 +152,13 @@ def test_laplace_walkers_start_near_the_mode_and_refuse_the_prior_edge(mock):
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="nx must be a positive integer"):
         ccd_frames.build(nx=0)
+    with pytest.raises(ValueError, match="nframes must be a positive integer"):
+        ccd_frames.build(nframes=0)
+    # a model declared for another plan of frames names its plate
+    small = ccd_frames.default_inputs(n_bias=2, n_dark=1, n_flat=2)
+    with pytest.raises(ValueError, match="plate 'pixels' has size 14336"):
+        ccd_frames.build().simulate(inputs=small, params=ccd_frames.TRUTH)
+    ccd_frames.build(nframes=6).simulate(inputs=small, params=ccd_frames.TRUTH)
     with pytest.raises(ValueError, match="at least 2 biases"):
         ccd_frames.default_inputs(n_bias=1)
     with pytest.raises(ValueError, match="t_flat must be positive"):
