@@ -20,13 +20,13 @@ between threads.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Optional
-
 import numpy as np
 
-from ..graph.evaluate import Walk, check_inputs, check_steps
+from ..graph.evaluate import Walk, check_inputs, check_steps, draw_priors, nonfinite_source
 from ..graph.nodes import NodeKind
+from .fast_paths import GroupedPriors, MathPriors, in_chunks, prior_sum
 from .optimize import find_map, grid
+from .packing import Packing
 
 __all__ = ["Posterior", "NonFiniteError", "BATCH_ELEMENTS"]
 
@@ -46,17 +46,11 @@ class NonFiniteError(ValueError):
     message : str
         What went wrong, naming the node and the parameter values.
     node : str or None
-        The node at fault (``None`` when no single node is).
+        The node at fault (``None`` when no single node is); kept as an
+        attribute.
     params : dict
         The parameter values at which it happened: floats, or lists for
-        parameters on a plate.
-
-    Attributes
-    ----------
-    node : str or None
-        The node at fault.
-    params : dict
-        The parameter values at which it happened.
+        parameters on a plate; kept as an attribute.
 
     Examples
     --------
@@ -77,49 +71,6 @@ class NonFiniteError(ValueError):
         super().__init__(message)
         self.node = node
         self.params = params
-
-
-class _MathPrior(NamedTuple):
-    """The prior of one scalar parameter at one point, in :mod:`math`.
-
-    It exists because a numpy call on a scalar costs about a microsecond, ten
-    times the arithmetic. ``consts`` holds the numeric arguments (0.0 where an
-    argument is a parameter), ``refs`` the ``theta`` column of each argument
-    that is a parameter (``None`` when none is).
-    """
-
-    column: int
-    logpdf: Callable
-    consts: tuple
-    refs: Optional[tuple]
-
-    @classmethod
-    def of(cls, term, columns, numbers):
-        refs = tuple(columns.get(a) if isinstance(a, str) else None for a in term.args)
-        consts = tuple(numbers.get(a, 0.0) if isinstance(a, str) else a for a in term.args)
-        return cls(columns[term.names[0]], term.distribution._logpdf_scalar, consts,
-                   refs if any(r is not None for r in refs) else None)
-
-
-class _PriorGroup(NamedTuple):
-    """The priors of several scalar parameters of one distribution class, for
-    a batch.
-
-    It exists because one numpy call on the ``(nwalkers, k)`` block of
-    ``theta`` costs little more than one call on a column. ``args`` holds one
-    array of the ``k`` values per argument.
-    """
-
-    logpdf: Callable
-    columns: np.ndarray
-    args: list
-
-    @classmethod
-    def of(cls, terms, columns):
-        rows = [term.args for term in terms]
-        return cls(terms[0].distribution._logpdf,
-                   np.array([columns[term.names[0]] for term in terms]),
-                   [np.array(a) for a in zip(*rows)])
 
 
 class Posterior:
@@ -186,39 +137,15 @@ class Posterior:
             for n, v in observed.items()
         }
         self.inputs = fixed
-        self._pack_parameters()
+        packing = self._packing = Packing(model, self.sizes)
+        self.param_names, self.ndim = packing.names, packing.ndim
+        self._params, self._param_shapes = packing.entries, packing.shapes
         self._compile(fixed)
         self._compile_hot_path()
         self._check_shapes()
 
     # ------------------------------------------------------------------
     # packing
-    def _pack_parameters(self):
-        self.param_names = []
-        self._params = []  # (name, slice or index, on a plate?)
-        self._param_shapes = {}
-        for name in self.model.names(NodeKind.PARAMETER):
-            plate = self.model.node(name).plate
-            start = len(self.param_names)
-            if plate is None:
-                self.param_names.append(name)
-                self._params.append((name, start, False))
-                self._param_shapes[name] = ()
-                continue
-            if plate not in self.sizes:
-                raise ValueError(
-                    f"parameter {name!r} lives on plate {plate!r} whose size is "
-                    "unknown: declare it with m.plate(name, size=...) or pass an "
-                    "input or data vector on that plate"
-                )
-            size = self.sizes[plate]
-            self.param_names.extend(f"{name}[{i}]" for i in range(size))
-            self._params.append((name, slice(start, start + size), True))
-            self._param_shapes[name] = (size,)
-        self.ndim = len(self.param_names)
-        if self.ndim == 0:
-            raise ValueError(f"model {self.model.name!r} has no parameters to infer")
-
     def unpack(self, theta):
         """Parameter values by name from a packed vector (or batch).
 
@@ -251,8 +178,7 @@ class Posterior:
         >>> post.unpack(np.zeros((5, 4)))["a"].shape
         (5, 3)
         """
-        theta = np.asarray(theta, dtype=float)
-        return {name: theta[..., where] for name, where, _ in self._params}
+        return self._packing.unpack(theta)
 
     def pack(self, params):
         """Packed vector from a dict of parameter values.
@@ -291,24 +217,7 @@ class Posterior:
             ...
         ValueError: parameter 'a' must have shape (3,), got (2,)
         """
-        theta = np.empty(self.ndim)
-        unknown = set(params) - set(self._param_shapes)
-        if unknown:
-            raise ValueError(
-                f"unknown parameter(s) {sorted(unknown)}; parameters are "
-                f"{list(self._param_shapes)}"
-            )
-        for name, where, _ in self._params:
-            if name not in params:
-                raise ValueError(f"no value for parameter {name!r}")
-            value = np.asarray(params[name], dtype=float)
-            if value.shape != self._param_shapes[name]:
-                raise ValueError(
-                    f"parameter {name!r} must have shape {self._param_shapes[name]}, "
-                    f"got {value.shape}"
-                )
-            theta[where] = value
-        return theta
+        return self._packing.pack(params)
 
     # ------------------------------------------------------------------
     # the graph as named steps and terms
@@ -342,35 +251,13 @@ class Posterior:
         return values
 
     def _compile_hot_path(self):
-        """Sort the prior terms into the fast paths of :meth:`log_prob`.
-
-        * One point: the prior of a scalar parameter whose arguments are
-          numbers or scalar parameters is a :class:`_MathPrior`.
-        * A batch: scalar parameters whose priors have numeric arguments are
-          a :class:`_PriorGroup` per distribution class.
-        * Other priors (on plates, joint, hierarchical in a batch) are summed
-          term by term, :meth:`_prior_sum`.
-        * The longest plate sets the chunk size of batches.
-        """
+        """Give the prior terms to the fast paths of :meth:`log_prob`
+        (:mod:`pgmsim.fit.fast_paths`); the longest plate sets the chunk size
+        of batches."""
         columns = {name: where for name, where, on_plate in self._params if not on_plate}
         numbers = {n: float(v) for n, v in self._constants.items() if np.ndim(v) == 0}
-        self._math_priors, self._point_terms = [], []
-        self._batch_terms, groups = [], {}
-        for term in self._priors:
-            dist = term.distribution
-            scalar = len(term.names) == 1 and term.names[0] in columns
-            if scalar and all(not isinstance(a, str) or a in columns or a in numbers
-                              for a in term.args):
-                self._math_priors.append(_MathPrior.of(term, columns, numbers))
-            else:
-                self._point_terms.append(term)
-            # one call per distribution class: only for stateless distributions
-            # (their density depends on the arguments alone) with numeric arguments
-            if scalar and set(vars(dist)) == {"args"} and not dist.parents:
-                groups.setdefault(type(dist), []).append(term)
-            else:
-                self._batch_terms.append(term)
-        self._prior_groups = [_PriorGroup.of(terms, columns) for terms in groups.values()]
+        self._math_priors = MathPriors(self._priors, columns, numbers)
+        self._grouped_priors = GroupedPriors(self._priors, columns)
         lengths = [value.size for value in self.data.values()]
         self._plate_elements = max([1, *lengths, *self.sizes.values()])
 
@@ -379,59 +266,28 @@ class Posterior:
         return max(1, BATCH_ELEMENTS // self._plate_elements)
 
     def _prior_point(self, theta):
-        """Log-prior of one point from the :mod:`math` fast path, plus the
-        other terms; returns the parameter values when it computed them."""
-        point = theta.tolist()
-        total = 0.0
-        for col, logpdf, consts, refs in self._math_priors:
-            if refs is None:
-                total += logpdf(point[col], *consts)
-            else:
-                total += logpdf(point[col], *[c if r is None else point[r]
-                                              for c, r in zip(consts, refs)])
-        if not self._point_terms:
+        """Log-prior of one point, the :mod:`math` path first; returns the
+        parameter values when it computed them."""
+        total = self._math_priors(theta.tolist())
+        if not self._math_priors.terms:
             return total, None
         values = self._values(theta, False)
-        return total + self._prior_sum(values, False, self._point_terms), values
+        return total + prior_sum(self._math_priors.terms, values, False), values
 
     def _prior_batch(self, theta):
         """Log-prior of a batch, shape ``(nwalkers,)``."""
-        total = np.zeros(len(theta))
-        for logpdf, cols, args in self._prior_groups:
-            total += logpdf(theta[:, cols], *args).sum(axis=1)
-        if self._batch_terms:
+        total = self._grouped_priors(theta)
+        if self._grouped_priors.terms:
             values = self._values(theta, True)
-            total = total + self._prior_sum(values, True, self._batch_terms)
+            total = total + prior_sum(self._grouped_priors.terms, values, True)
         return total
 
     def _likelihood_batch(self, theta, rows=None):
         """Log-likelihood of the walkers ``theta[rows]`` (all when None), in
-        chunks of :meth:`_chunk` walkers; ``theta[start:stop]`` slices are
-        views, so the parameter columns are views of ``theta``. Chunks of one
-        walker take the one-point path (scalars are cheaper than ``(1, 1)``
-        columns), so that a batch is never slower than a loop of calls."""
-        n = len(theta) if rows is None else len(rows)
-        chunk = self._chunk()
-        if n <= chunk:
-            sub = theta if rows is None else theta[rows]
-            return self._likelihood_sum(self._values(sub, True))
-        out = np.empty(n)
-        if chunk == 1:
-            for i, row in enumerate(theta if rows is None else theta[rows]):
-                out[i] = self._likelihood_sum(self._values(row, False))
-            return out
-        for start in range(0, n, chunk):
-            stop = min(start + chunk, n)
-            sub = theta[start:stop] if rows is None else theta[rows[start:stop]]
-            out[start:stop] = self._likelihood_sum(self._values(sub, True))
-        return out
-
-    def _prior_sum(self, values, batch, terms=None):
-        total = 0.0
-        for term in self._priors if terms is None else terms:
-            lp = term.logpdf(values)
-            total = total + (np.sum(lp, axis=-1) if batch else np.sum(lp))
-        return total
+        chunks of :meth:`_chunk` walkers (see :func:`~pgmsim.fit.fast_paths.in_chunks`)."""
+        return in_chunks(theta, rows, self._chunk(),
+                         lambda sub: self._likelihood_sum(self._values(sub, True)),
+                         lambda row: self._likelihood_sum(self._values(row, False)))
 
     def _likelihood_sum(self, values):
         for step in self._steps:
@@ -444,28 +300,7 @@ class Posterior:
     # ------------------------------------------------------------------
     # public densities
     def _as_theta(self, theta):
-        theta = np.asarray(theta)
-        if theta.dtype != np.float64:
-            theta = self._real_theta(theta)
-        if theta.ndim not in (1, 2) or theta.shape[-1] != self.ndim:
-            raise ValueError(
-                f"theta must have shape ({self.ndim},) or (nwalkers, {self.ndim}) "
-                f"for parameters {self.param_names}, got shape {theta.shape}"
-            )
-        return theta, theta.ndim == 2
-
-    def _real_theta(self, theta):
-        """theta of another dtype than float64: converted, or a clear error."""
-        if theta.dtype.kind in "biufO":
-            try:
-                return theta.astype(float)
-            except (TypeError, ValueError) as err:
-                raise TypeError(
-                    f"theta must hold real numbers for parameters {self.param_names}: "
-                    f"{err}") from err
-        raise TypeError(
-            f"theta must hold real numbers for parameters {self.param_names}, got "
-            f"dtype {theta.dtype}")
+        return self._packing.as_theta(theta)
 
     def log_prior(self, theta):
         """Sum of the log-priors.
@@ -496,7 +331,7 @@ class Posterior:
         """
         theta, batch = self._as_theta(theta)
         with np.errstate(all="ignore"):
-            lp = self._prior_sum(self._values(theta, batch), batch)
+            lp = prior_sum(self._priors, self._values(theta, batch), batch)
         lp = np.where(np.isnan(lp), -np.inf, lp)
         return lp if batch else float(lp)
 
@@ -578,7 +413,7 @@ class Posterior:
         """
         theta = np.asarray(theta)
         if theta.dtype != np.float64:
-            theta = self._real_theta(theta)
+            theta = self._packing.real_theta(theta)
         if theta.shape == (self.ndim,):
             with np.errstate(all="ignore"):
                 lp, values = self._prior_point(theta)
@@ -614,22 +449,17 @@ class Posterior:
         row = theta[np.flatnonzero(np.isnan(value))[0]] if batch else theta
         params = {k: (v.tolist() if np.ndim(v) else float(v))
                   for k, v in self.unpack(row).items()}
-        values = self._values(row, False)
-        for step in self._steps:
-            values[step.name] = np.asarray(step(values))
-            if np.isnan(values[step.name]).any():
-                raise NonFiniteError(
-                    f"node {step.name!r} returned NaN at parameters {params}: check its "
-                    "function for divisions by zero or logs of negative numbers, or "
-                    "restrict the priors", step.name, params)
-        for likelihood in self._likelihoods:
-            term = likelihood.term
-            bad = [a for a in term.args if isinstance(a, str) and not np.all(np.isfinite(values[a]))]
-            if bad:
-                raise NonFiniteError(
-                    f"the sampling distribution of node {term.name!r} got non-finite "
-                    f"values of {', '.join(map(repr, bad))} at parameters {params}",
-                    bad[0], params)
+        source, bad = nonfinite_source(self._steps, self._likelihoods, self._values(row, False))
+        if bad:
+            raise NonFiniteError(
+                f"the sampling distribution of node {source.term.name!r} got non-finite "
+                f"values of {', '.join(map(repr, bad))} at parameters {params}",
+                bad[0], params)
+        if source is not None:
+            raise NonFiniteError(
+                f"node {source.name!r} returned NaN at parameters {params}: check its "
+                "function for divisions by zero or logs of negative numbers, or "
+                "restrict the priors", source.name, params)
         raise NonFiniteError(f"the log-posterior is NaN at parameters {params}",
                              None, params)
 
@@ -638,18 +468,9 @@ class Posterior:
         walkers, so that a function that does not broadcast fails here, with the
         node's name, rather than inside the sampler."""
         point = self.sample_prior(np.random.default_rng(0), 2)
-        check_steps(self._steps, self._values(point[0], False),
-                    lambda name: self._expected_shape(name, ()))
-        check_steps(self._steps, self._values(point, True),
-                    lambda name: self._expected_shape(name, (2,)), walkers=2)
-
-    def _expected_shape(self, name, walkers):
-        plate = self.model.node(name).plate
-        if plate is None:
-            return walkers + (1,) if walkers else ()
-        if plate not in self.sizes:
-            return None
-        return walkers + (self.sizes[plate],)
+        plates = {step.name: self.model.node(step.name).plate for step in self._steps}
+        check_steps(self._steps, self._values(point[0], False), plates, self.sizes)
+        check_steps(self._steps, self._values(point, True), plates, self.sizes, walkers=2)
 
     # ------------------------------------------------------------------
     # prior draws and optimisation
@@ -691,26 +512,8 @@ class Posterior:
         >>> bool(abs(draws.mean() - 2.0) < 0.1)
         True
         """
-        rng = np.random.default_rng(seed)
-        draws = {}
-        for term in self._priors:
-            name = term.names[0]
-            on_plate = self._param_shapes[name] != ()
-            args = []
-            for arg in term.args:
-                if not isinstance(arg, str):
-                    args.append(arg)
-                elif arg in draws:
-                    value = draws[arg]
-                    args.append(value[:, None] if on_plate and value.ndim == 1 else value)
-                elif arg in self._constants:
-                    args.append(self._constants[arg])
-                else:
-                    raise ValueError(
-                        f"cannot draw parameter {name!r} from its prior: its argument "
-                        f"{arg!r} is a deterministic function of parameters; give "
-                        "initial values instead")
-            draws.update(term.draw(rng, (n, *self._param_shapes[name]), args))
+        draws = draw_priors(self._priors, np.random.default_rng(seed), n,
+                            self._param_shapes, self._constants)
         theta = np.empty((n, self.ndim))
         for name, where, _ in self._params:
             theta[:, where] = draws[name]
@@ -720,32 +523,9 @@ class Posterior:
         """Log-likelihood, log-prior and log-posterior maps on a grid of two
         parameters, the others held fixed.
 
-        See :func:`pgmsim.fit.optimize.grid`.
-
-        Parameters
-        ----------
-        x, y : str
-            Names of two parameters (entries of :attr:`param_names`).
-        x_values, y_values : array_like, shapes (nx,) and (ny,)
-            Increasing grid values of ``x`` and ``y``.
-        at : dict, MapResult or array_like of shape (ndim,), optional
-            Values of the other parameters; needed unless the model has
-            only these two parameters.
-        chunk : int
-            Number of grid points per vectorised call.
-
-        Returns
-        -------
-        GridResult
-            Log-likelihood, log-prior and normalised log-posterior maps of
-            shape ``(ny, nx)``.
-
-        Raises
-        ------
-        ValueError
-            Unknown or equal parameter names, bad grid values, missing values
-            of the other parameters, or a posterior that is zero on the whole
-            grid.
+        See :func:`pgmsim.fit.optimize.grid` for the parameters, the result
+        (a :class:`~pgmsim.fit.optimize.GridResult` of maps of shape
+        ``(ny, nx)``) and the errors.
 
         Examples
         --------
@@ -766,30 +546,10 @@ class Posterior:
     def find_map(self, initial=None, n_starts=4, seed=None, maxiter=None):
         """Maximise the log-posterior with ``scipy.optimize``.
 
-        See :func:`pgmsim.fit.optimize.find_map`: Powell's method from
-        ``initial`` and from the best prior draws, in coordinates scaled by
-        the prior widths.
-
-        Parameters
-        ----------
-        initial : dict or array_like of shape (ndim,), optional
-            A starting point: parameter values by name, or a packed vector.
-        n_starts : int
-            Number of starting points taken from the best prior draws.
-        seed : int or numpy.random.Generator, optional
-            Seed of the prior draws.
-        maxiter : int, optional
-            Iteration limit of each optimisation.
-
-        Returns
-        -------
-        MapResult
-            The best end point, its parameter values and log-posterior.
-
-        Raises
-        ------
-        ValueError
-            If ``initial`` has the wrong shape or zero posterior density.
+        Powell's method from ``initial`` and from the best ``n_starts``
+        prior draws, in coordinates scaled by the prior widths; see
+        :func:`pgmsim.fit.optimize.find_map` for the parameters, the result
+        (a :class:`~pgmsim.fit.optimize.MapResult`) and the errors.
 
         Examples
         --------

@@ -45,7 +45,7 @@ from ..distributions import Distribution
 from .nodes import NodeKind
 
 __all__ = ["check_inputs", "resolve", "Step", "PriorTerm", "DataTerm", "Likelihood",
-           "Walk", "evaluate", "check_steps"]
+           "Walk", "evaluate", "draw_priors", "check_steps", "nonfinite_source"]
 
 
 def check_inputs(model, inputs, expected_kind, what):
@@ -415,7 +415,106 @@ def evaluate(model, params, inputs=None):
     return Walk.of(model).evaluate(params, inputs)
 
 
-def check_steps(steps, values, expected, walkers=None):
+def draw_priors(priors, rng, n, shapes, known):
+    """Draw every parameter ``n`` times from its prior, in the order of the
+    terms: a hierarchical prior after the parameters it depends on.
+
+    Parameters
+    ----------
+    priors : sequence of PriorTerm
+        In topological order.
+    rng : numpy.random.Generator
+    n : int
+        Number of draws.
+    shapes : dict
+        Shape of each parameter: ``()``, or ``(J,)`` on a plate of size J.
+    known : dict
+        Values of the nodes that are no parameters (fixed inputs, and
+        deterministic nodes of fixed inputs only).
+
+    Returns
+    -------
+    dict
+        Draws of shape ``(n,) + shapes[name]`` by parameter name.
+
+    Raises
+    ------
+    ValueError
+        If a prior's argument is a deterministic function of parameters.
+
+    Examples
+    --------
+    >>> import numpy as np, pgmsim as pg
+    >>> from pgmsim.graph.evaluate import PriorTerm, draw_priors
+    >>> priors = [PriorTerm(("mu",), pg.Normal(0.0, 1.0)), PriorTerm(("a",), pg.Normal("mu", 0.1))]
+    >>> draws = draw_priors(priors, np.random.default_rng(0), 5, {"mu": (), "a": (3,)}, {})
+    >>> draws["mu"].shape, draws["a"].shape
+    ((5,), (5, 3))
+    >>> bool(np.all(np.abs(draws["a"] - draws["mu"][:, None]) < 1.0))
+    True
+    """
+    draws = {}
+    for term in priors:
+        name = term.names[0]
+        on_plate = shapes[name] != ()
+        args = []
+        for arg in term.args:
+            if not isinstance(arg, str):
+                args.append(arg)
+            elif arg in draws:
+                value = draws[arg]
+                args.append(value[:, None] if on_plate and value.ndim == 1 else value)
+            elif arg in known:
+                args.append(known[arg])
+            else:
+                raise ValueError(
+                    f"cannot draw parameter {name!r} from its prior: its argument "
+                    f"{arg!r} is a deterministic function of parameters; give "
+                    "initial values instead")
+        draws.update(term.draw(rng, (n, *shapes[name]), args))
+    return draws
+
+
+def nonfinite_source(steps, likelihoods, values):
+    """The first node whose value is NaN, walking the steps at one point.
+
+    Parameters
+    ----------
+    steps : sequence of Step
+    likelihoods : sequence of Likelihood
+    values : dict
+        Values of the parameters and fixed inputs; updated with the steps'.
+
+    Returns
+    -------
+    tuple
+        ``(step, ())`` for the first step that returns NaN, else
+        ``(likelihood, names)`` for the first likelihood whose arguments
+        ``names`` are not all finite, else ``(None, ())``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgmsim.graph.evaluate import Step, nonfinite_source
+    >>> steps = [Step("r", lambda a: np.log(a), ("a",))]
+    >>> with np.errstate(invalid="ignore"):
+    ...     step, _ = nonfinite_source(steps, [], {"a": -1.0})
+    >>> step.name
+    'r'
+    """
+    for step in steps:
+        values[step.name] = np.asarray(step(values))
+        if np.isnan(values[step.name]).any():
+            return step, ()
+    for likelihood in likelihoods:
+        bad = tuple(a for a in likelihood.term.args
+                    if isinstance(a, str) and not np.all(np.isfinite(values[a])))
+        if bad:
+            return likelihood, bad
+    return None, ()
+
+
+def check_steps(steps, values, plates, sizes, walkers=None):
     """Call each step once, so that a function that fails or returns the
     wrong shape is named here rather than deep inside a sampler.
 
@@ -424,9 +523,10 @@ def check_steps(steps, values, expected, walkers=None):
     steps : sequence of Step
     values : dict
         Values of every node the steps read; updated with theirs.
-    expected : callable
-        ``expected(name)``: the shape a node's value must broadcast to, or
-        ``None`` when it is unknown.
+    plates : dict
+        The plate of each step's node (``None`` for none).
+    sizes : dict
+        Known plate sizes; a node on a plate of unknown size is not checked.
     walkers : int, optional
         The number of walkers when ``values`` hold a batch (scalars as
         ``(walkers, 1)`` columns); ``None`` for one point.
@@ -436,18 +536,20 @@ def check_steps(steps, values, expected, walkers=None):
     TypeError
         If a function raises; the message names its node.
     ValueError
-        If a value does not broadcast to its expected shape.
+        If a value does not broadcast to the shape of its node.
 
     Examples
     --------
     >>> import numpy as np
     >>> from pgmsim.graph.evaluate import Step, check_steps
     >>> steps = [Step("mu", lambda a, x: a + x, ("a", "x"))]
-    >>> check_steps(steps, {"a": np.ones((2, 1)), "x": np.ones(3)}, lambda name: (3,))
+    >>> values = {"a": np.ones((2, 1)), "x": np.ones(3)}
+    >>> check_steps(steps, values, {"mu": "pix"}, {"pix": 3})
     Traceback (most recent call last):
       ...
     ValueError: deterministic node 'mu' returned shape (2, 3) for one point; expected (3,)
     """
+    batch = () if walkers is None else (walkers,)
     for step in steps:
         try:
             with np.errstate(all="ignore"):
@@ -461,8 +563,12 @@ def check_steps(steps, values, expected, walkers=None):
                 "broadcast."
             ) from err
         values[step.name] = value
-        shape = expected(step.name)
-        if shape is not None and np.broadcast_shapes(value.shape, shape) != shape:
+        plate = plates[step.name]
+        if plate is not None and plate not in sizes:
+            continue
+        shape = batch + ((1,) if walkers is not None else ()) if plate is None \
+            else batch + (sizes[plate],)
+        if np.broadcast_shapes(value.shape, shape) != shape:
             how = "one point" if walkers is None else f"a batch of {walkers} walkers"
             raise ValueError(
                 f"deterministic node {step.name!r} returned shape {value.shape} for "

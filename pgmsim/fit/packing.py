@@ -1,0 +1,145 @@
+"""The parameter vector ``theta``: which entries hold which parameter.
+
+emcee moves points of a flat vector; the graph's parameters are scalars and
+vectors along plates. A :class:`Packing` lays them out one after another, in
+the graph's topological order, a parameter on a plate of size J taking J
+entries ``name[0]`` ... ``name[J-1]``.
+
+Examples
+--------
+>>> import pgmsim as pg
+>>> from pgmsim.fit.packing import Packing
+>>> m = pg.Model("groups")
+>>> _ = m.plate("g", size=2)
+>>> _ = m.param("mu", pg.Normal(0.0, 10.0))
+>>> _ = m.param("a", pg.Normal("mu", 1.0), plate="g")
+>>> packing = Packing(m, {"g": 2})
+>>> packing.names, packing.shapes
+(['mu', 'a[0]', 'a[1]'], {'mu': (), 'a': (2,)})
+>>> packing.pack({"mu": 1.0, "a": [2.0, 3.0]})
+array([1., 2., 3.])
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Union
+
+import numpy as np
+
+from ..graph.nodes import NodeKind
+
+__all__ = ["Packed", "Packing"]
+
+
+class Packed(NamedTuple):
+    """Where one parameter lies in ``theta``."""
+
+    name: str
+    #: its entry (a scalar parameter) or entries (a parameter on a plate)
+    where: Union[int, slice]
+    on_plate: bool
+
+
+class Packing:
+    """The layout of a model's parameters in the vector ``theta``.
+
+    Parameters
+    ----------
+    model : Model
+    sizes : dict
+        Plate sizes by name.
+
+    Attributes
+    ----------
+    names : list of str
+        Names of the entries of ``theta``.
+    ndim : int
+        Length of ``theta``.
+    entries : list of Packed
+        Each parameter's place, in order.
+    shapes : dict
+        Each parameter's shape: ``()``, or ``(J,)`` on a plate of size J.
+
+    Raises
+    ------
+    ValueError
+        If a parameter lives on a plate of unknown size, or the model has no
+        parameters.
+    """
+
+    def __init__(self, model, sizes):
+        self.names, self.entries, self.shapes = [], [], {}
+        for name in model.names(NodeKind.PARAMETER):
+            plate = model.node(name).plate
+            start = len(self.names)
+            if plate is None:
+                self.names.append(name)
+                self.entries.append(Packed(name, start, False))
+                self.shapes[name] = ()
+                continue
+            if plate not in sizes:
+                raise ValueError(
+                    f"parameter {name!r} lives on plate {plate!r} whose size is "
+                    "unknown: declare it with m.plate(name, size=...) or pass an "
+                    "input or data vector on that plate"
+                )
+            size = sizes[plate]
+            self.names.extend(f"{name}[{i}]" for i in range(size))
+            self.entries.append(Packed(name, slice(start, start + size), True))
+            self.shapes[name] = (size,)
+        self.ndim = len(self.names)
+        if self.ndim == 0:
+            raise ValueError(f"model {model.name!r} has no parameters to infer")
+
+    def unpack(self, theta):
+        """Parameter values by name from a packed vector or a batch of them."""
+        theta = np.asarray(theta, dtype=float)
+        return {name: theta[..., where] for name, where, _ in self.entries}
+
+    def pack(self, params):
+        """The packed vector of a dict of parameter values; ValueError if a
+        parameter is missing, unknown or has the wrong shape."""
+        theta = np.empty(self.ndim)
+        unknown = set(params) - set(self.shapes)
+        if unknown:
+            raise ValueError(
+                f"unknown parameter(s) {sorted(unknown)}; parameters are "
+                f"{list(self.shapes)}"
+            )
+        for name, where, _ in self.entries:
+            if name not in params:
+                raise ValueError(f"no value for parameter {name!r}")
+            value = np.asarray(params[name], dtype=float)
+            if value.shape != self.shapes[name]:
+                raise ValueError(
+                    f"parameter {name!r} must have shape {self.shapes[name]}, "
+                    f"got {value.shape}"
+                )
+            theta[where] = value
+        return theta
+
+    def as_theta(self, theta):
+        """``theta`` as float64 of shape ``(ndim,)`` or ``(nwalkers, ndim)``,
+        and whether it is a batch; a clear error otherwise."""
+        theta = np.asarray(theta)
+        if theta.dtype != np.float64:
+            theta = self.real_theta(theta)
+        if theta.ndim not in (1, 2) or theta.shape[-1] != self.ndim:
+            raise ValueError(
+                f"theta must have shape ({self.ndim},) or (nwalkers, {self.ndim}) "
+                f"for parameters {self.names}, got shape {theta.shape}"
+            )
+        return theta, theta.ndim == 2
+
+    def real_theta(self, theta):
+        """theta of another dtype than float64: converted, or a clear error."""
+        if theta.dtype.kind in "biufO":
+            try:
+                return theta.astype(float)
+            except (TypeError, ValueError) as err:
+                raise TypeError(
+                    f"theta must hold real numbers for parameters {self.names}: "
+                    f"{err}") from err
+        raise TypeError(
+            f"theta must hold real numbers for parameters {self.names}, got "
+            f"dtype {theta.dtype}")
