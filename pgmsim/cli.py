@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-__all__ = ["main", "run_model", "MODELS"]
+__all__ = ["main", "run_model", "default_mock", "MODELS"]
 
 def _model_names():
     import pgmsim.models
@@ -30,8 +30,31 @@ def _load(name):
     return importlib.import_module(f"pgmsim.models.{name}")
 
 
-def _default_mock(module, seed):
-    """A model's default inputs and the model of their pixels."""
+def default_mock(module, seed=0):
+    """A ready-made model's default inputs and the model of their pixels.
+
+    Parameters
+    ----------
+    module : module
+        A module of :mod:`pgmsim.models`.
+    seed : int
+        Seed of ``default_inputs``.
+
+    Returns
+    -------
+    model : pgmsim.Model
+        ``build()``, or ``build(keep=default_keep(seed=seed))`` for a model
+        whose default inputs drop pixels.
+    inputs : dict
+
+    Examples
+    --------
+    >>> from pgmsim.cli import default_mock
+    >>> from pgmsim.models import xray_cluster
+    >>> model, inputs = default_mock(xray_cluster)
+    >>> model.plates["pixels"].size == inputs["x"].size
+    True
+    """
     inputs = module.default_inputs(seed=seed)
     if hasattr(module, "default_keep"):  # the default inputs drop pixels
         return module.build(keep=module.default_keep(seed=seed)), inputs
@@ -107,7 +130,7 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
             f"{stored} holds the chain of an earlier run: pass --resume (resume=True) "
             "to continue it, or --overwrite (overwrite=True) to start again", stored)
     out.mkdir(parents=True, exist_ok=True)
-    model, inputs = _default_mock(module, seed)
+    model, inputs = default_mock(module, seed)
     truth = module.TRUTH
 
     factorization = model.factorization(verbose=True)
@@ -216,7 +239,7 @@ def _simulate(args):
     from astropy.table import Table
 
     module = _load(args.name)
-    model, inputs = _default_mock(module, args.seed)
+    model, inputs = default_mock(module, args.seed)
     sim = model.simulate(inputs=inputs, params=getattr(module, "TRUTH", None), seed=args.seed)
     tables = {}
     for name, value in sim.items():

@@ -43,6 +43,18 @@ def test_list_render_and_simulate(tmp_path, capsys):
         assert hdus[0].header["MODEL"] == "xray_agn"
 
 
+def test_models_are_the_public_modules_only():
+    assert MODELS == ["ccd_frames", "point_source_image", "source_with_prior_map",
+                      "spectrum_2d", "xray_agn", "xray_cluster"]
+
+
+def test_simulate_a_model_whose_default_inputs_drop_pixels(tmp_path, capsys):
+    assert main(["simulate", "xray_cluster", "-o", str(tmp_path / "mock.fits")]) == 0
+    from astropy.io import fits
+    with fits.open(tmp_path / "mock.fits") as hdus:
+        assert hdus["PIXELS"].data["N"].shape == (128 * 128 - 3 * 128,)
+
+
 def test_unknown_model_is_a_clear_error():
     with pytest.raises(SystemExit, match="unknown model 'nope'; known models: .*xray_agn"):
         main(["render", "nope"])
