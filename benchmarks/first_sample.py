@@ -98,7 +98,10 @@ def run_fresh(kind, cpu_times=None):
     import subprocess
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([sys.executable, __file__, kind], check=True, capture_output=True)
+    out = subprocess.run([sys.executable, __file__, kind], capture_output=True, text=True,
+                         check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"first_sample.py {kind} failed:\n{out.stderr[-2000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if cpu_times is not None:
         cpu_times.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
