@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 import pgmsim as pg
+from pgmsim.graph.evaluate import PriorTerm, Walk
 from pgmsim.models import xray_agn
+from pgmsim.simulate import draw_priors
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +80,25 @@ def test_input_errors_name_the_node(agn):
         m.simulate(inputs={**inputs, "ex": np.full(1600, np.nan)})
     with pytest.raises(TypeError, match="'ex' must be numeric"):
         m.simulate(inputs={**inputs, "ex": ["a"] * 1600})
+
+
+def hierarchy():
+    m = pg.Model("hierarchy")
+    m.param(("x0", "y0"), pg.MapPrior(np.ones((2, 2)), (0, 4, 0, 4)))
+    m.param("s", pg.HalfNormal(1.0))
+    m.param("w", pg.Normal(1.0, "s"))
+    m.data("z", pg.Normal("w", 1.0))
+    return m
+
+
+def test_draw_priors_follows_hierarchies_and_names_what_it_cannot_draw():
+    priors = Walk.of(hierarchy()).priors
+    shapes = {"x0": (), "y0": (), "s": (), "w": ()}
+    draws = draw_priors(priors, np.random.default_rng(2), 4000, shapes, {})
+    assert all(draws[n].shape == (4000,) for n in shapes)
+    # w ~ Normal(1, s): its spread follows the draws of s
+    z = (draws["w"] - 1.0) / draws["s"]
+    assert abs(np.std(z) - 1.0) < 0.05
+    cut = [PriorTerm(("w",), pg.Normal(1.0, "mu"))]
+    with pytest.raises(ValueError, match="cannot draw parameter 'w'.*'mu' is a deterministic"):
+        draw_priors(cut, np.random.default_rng(0), 3, {"w": ()}, {})

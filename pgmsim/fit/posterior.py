@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph.evaluate import Walk, check_inputs, check_steps, draw_priors, nonfinite_source
+from ..graph.evaluate import Walk, check_inputs, check_steps, nonfinite_source
 from ..graph.nodes import NodeKind
-from .fast_paths import GroupedPriors, MathPriors, in_chunks, prior_sum
+from ..simulate import draw_priors
+from ._fast_paths import GroupedPriors, MathPriors, in_chunks, prior_sum
 from .optimize import find_map, grid
-from .packing import Packing
+from ._packing import Packing
 
 __all__ = ["Posterior", "NonFiniteError", "BATCH_ELEMENTS"]
 
@@ -252,7 +253,7 @@ class Posterior:
 
     def _compile_hot_path(self):
         """Give the prior terms to the fast paths of :meth:`log_prob`
-        (:mod:`pgmsim.fit.fast_paths`); the longest plate sets the chunk size
+        (``pgmsim.fit._fast_paths``); the longest plate sets the chunk size
         of batches."""
         columns = {name: where for name, where, on_plate in self._params if not on_plate}
         numbers = {n: float(v) for n, v in self._constants.items() if np.ndim(v) == 0}
@@ -284,7 +285,7 @@ class Posterior:
 
     def _likelihood_batch(self, theta, rows=None):
         """Log-likelihood of the walkers ``theta[rows]`` (all when None), in
-        chunks of :meth:`_chunk` walkers (see :func:`~pgmsim.fit.fast_paths.in_chunks`)."""
+        chunks of :meth:`_chunk` walkers (see ``_fast_paths.in_chunks``)."""
         return in_chunks(theta, rows, self._chunk(),
                          lambda sub: self._likelihood_sum(self._values(sub, True)),
                          lambda row: self._likelihood_sum(self._values(row, False)))
@@ -523,9 +524,24 @@ class Posterior:
         """Log-likelihood, log-prior and log-posterior maps on a grid of two
         parameters, the others held fixed.
 
-        See :func:`pgmsim.fit.optimize.grid` for the parameters, the result
-        (a :class:`~pgmsim.fit.optimize.GridResult` of maps of shape
-        ``(ny, nx)``) and the errors.
+        See :func:`pgmsim.fit.optimize.grid`, which raises ValueError for
+        unknown parameters, bad grid values or missing values of the others.
+
+        Parameters
+        ----------
+        x, y : str
+            Names of two parameters (entries of :attr:`param_names`).
+        x_values, y_values : array_like, shapes (nx,) and (ny,)
+            Increasing grid values of ``x`` and ``y``.
+        at : dict, MapResult or array_like of shape (ndim,), optional
+            Values of the other parameters.
+        chunk : int
+            Number of grid points per vectorised call.
+
+        Returns
+        -------
+        GridResult
+            Log-likelihood, log-prior and log-posterior maps, shape ``(ny, nx)``.
 
         Examples
         --------
@@ -546,10 +562,25 @@ class Posterior:
     def find_map(self, initial=None, n_starts=4, seed=None, maxiter=None):
         """Maximise the log-posterior with ``scipy.optimize``.
 
-        Powell's method from ``initial`` and from the best ``n_starts``
-        prior draws, in coordinates scaled by the prior widths; see
-        :func:`pgmsim.fit.optimize.find_map` for the parameters, the result
-        (a :class:`~pgmsim.fit.optimize.MapResult`) and the errors.
+        Powell's method from ``initial`` and from the best prior draws, in
+        coordinates scaled by the prior widths; see
+        :func:`pgmsim.fit.optimize.find_map`.
+
+        Parameters
+        ----------
+        initial : dict or array_like of shape (ndim,), optional
+            A starting point (ValueError if its posterior density is zero).
+        n_starts : int
+            Number of starting points taken from the best prior draws.
+        seed : int or numpy.random.Generator, optional
+            Seed of the prior draws.
+        maxiter : int, optional
+            Iteration limit of each optimisation.
+
+        Returns
+        -------
+        MapResult
+            The best end point, its parameter values and log-posterior.
 
         Examples
         --------

@@ -16,21 +16,6 @@ nowhere else. Values given by users are checked on the way in
 (:func:`check_inputs`), and a posterior checks once, at build time, that every
 deterministic function broadcasts over a batch of walkers
 (:func:`check_steps`).
-
-Examples
---------
->>> import numpy as np, pgmsim as pg
->>> from pgmsim.graph.evaluate import Walk
->>> m = pg.Model("line")
->>> _ = m.fixed("x", plate="obs")
->>> _ = m.param("a", pg.Normal(0.0, 1.0)); _ = m.param("b", pg.Normal(0.0, 1.0))
->>> _ = m.deterministic("mu", lambda a, b, x: a + b * x, plate="obs")
->>> _ = m.data("y", pg.Normal("mu", 0.5), plate="obs")
->>> walk = Walk.of(m)
->>> [type(item).__name__ for item in walk.items]
-['PriorTerm', 'PriorTerm', 'Step', 'DataTerm']
->>> walk.evaluate({"a": 1.0, "b": 2.0}, {"x": np.arange(3.0)})["mu"]
-array([1., 3., 5.])
 """
 
 from __future__ import annotations
@@ -45,7 +30,7 @@ from ..distributions import Distribution
 from .nodes import NodeKind
 
 __all__ = ["check_inputs", "resolve", "Step", "PriorTerm", "DataTerm", "Likelihood",
-           "Walk", "evaluate", "draw_priors", "check_steps", "nonfinite_source"]
+           "Walk", "evaluate", "check_steps", "nonfinite_source"]
 
 
 def check_inputs(model, inputs, expected_kind, what):
@@ -240,8 +225,25 @@ class PriorTerm(_Term):
     """
 
     def logpdf(self, values):
-        """Log-density of the parameters' values in ``values`` (broadcast
-        together); may be NaN for invalid arguments."""
+        """Log-density of the parameters' values, broadcast together.
+
+        Parameters
+        ----------
+        values : dict
+            Values of the parameters and of the nodes the arguments name.
+
+        Returns
+        -------
+        numpy.ndarray or float
+            May be NaN for invalid arguments (callers read it as ``-inf``).
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> from pgmsim.graph.evaluate import PriorTerm
+        >>> float(PriorTerm(("s",), pg.Uniform(0.0, "top")).logpdf({"s": 1.0, "top": 4.0}))
+        -1.3862943611198906
+        """
         return self.distribution._logpdf(*(values[n] for n in self.names),
                                          *self.arguments(values))
 
@@ -276,7 +278,25 @@ class DataTerm(_Term):
         return self.names[0]
 
     def likelihood(self, data):
-        """This term bound to observed values (as from ``validate_data``)."""
+        """This term bound to observed values.
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            The observed values, as from ``Distribution.validate_data``.
+
+        Returns
+        -------
+        Likelihood
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> from pgmsim.graph.evaluate import DataTerm
+        >>> like = DataTerm(("z",), pg.Normal("m", 1.0)).likelihood(np.zeros(2))
+        >>> round(float(like({"m": 0.0})), 4)      # 2 x log(1 / sqrt(2 pi))
+        -1.8379
+        """
         return Likelihood(self, self.distribution.loglike(data))
 
 
@@ -290,6 +310,14 @@ class Likelihood:
     loglike : callable
         ``loglike(*argument_values)``: the log-likelihood summed over the
         last axis, data-only parts (``log N!``) computed once.
+
+    Examples
+    --------
+    >>> import numpy as np, pgmsim as pg
+    >>> from pgmsim.graph.evaluate import DataTerm
+    >>> like = DataTerm(("N",), pg.Poisson("mu")).likelihood(np.array([0.0, 0.0]))
+    >>> float(like({"mu": np.array([1.0, 2.0])}))      # log(e^-1 e^-2)
+    -3.0
     """
 
     term: DataTerm
@@ -334,6 +362,17 @@ class Walk:
         Returns
         -------
         Walk
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> from pgmsim.graph.evaluate import Walk
+        >>> m = pg.Model("line")
+        >>> _ = m.param("a", pg.Normal(0.0, 1.0))
+        >>> _ = m.deterministic("mu", lambda a: 2 * a)
+        >>> _ = m.data("y", pg.Normal("mu", 0.5))
+        >>> [type(item).__name__ for item in Walk.of(m).items]
+        ['PriorTerm', 'Step', 'DataTerm']
         """
         items = []
         for name in model.order:
@@ -378,6 +417,16 @@ class Walk:
         -------
         dict
             The given values and the value of every deterministic node.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgmsim.models import xray_agn
+        >>> from pgmsim.graph.evaluate import Walk
+        >>> walk = Walk.of(xray_agn.build())
+        >>> values = walk.evaluate(xray_agn.TRUTH, xray_agn.default_inputs())
+        >>> bool(np.all(values["mu"] > 0))
+        True
         """
         values = {**(inputs or {}), **params}
         for step in self.steps:
@@ -413,66 +462,6 @@ def evaluate(model, params, inputs=None):
     (1600,)
     """
     return Walk.of(model).evaluate(params, inputs)
-
-
-def draw_priors(priors, rng, n, shapes, known):
-    """Draw every parameter ``n`` times from its prior, in the order of the
-    terms: a hierarchical prior after the parameters it depends on.
-
-    Parameters
-    ----------
-    priors : sequence of PriorTerm
-        In topological order.
-    rng : numpy.random.Generator
-    n : int
-        Number of draws.
-    shapes : dict
-        Shape of each parameter: ``()``, or ``(J,)`` on a plate of size J.
-    known : dict
-        Values of the nodes that are no parameters (fixed inputs, and
-        deterministic nodes of fixed inputs only).
-
-    Returns
-    -------
-    dict
-        Draws of shape ``(n,) + shapes[name]`` by parameter name.
-
-    Raises
-    ------
-    ValueError
-        If a prior's argument is a deterministic function of parameters.
-
-    Examples
-    --------
-    >>> import numpy as np, pgmsim as pg
-    >>> from pgmsim.graph.evaluate import PriorTerm, draw_priors
-    >>> priors = [PriorTerm(("mu",), pg.Normal(0.0, 1.0)), PriorTerm(("a",), pg.Normal("mu", 0.1))]
-    >>> draws = draw_priors(priors, np.random.default_rng(0), 5, {"mu": (), "a": (3,)}, {})
-    >>> draws["mu"].shape, draws["a"].shape
-    ((5,), (5, 3))
-    >>> bool(np.all(np.abs(draws["a"] - draws["mu"][:, None]) < 1.0))
-    True
-    """
-    draws = {}
-    for term in priors:
-        name = term.names[0]
-        on_plate = shapes[name] != ()
-        args = []
-        for arg in term.args:
-            if not isinstance(arg, str):
-                args.append(arg)
-            elif arg in draws:
-                value = draws[arg]
-                args.append(value[:, None] if on_plate and value.ndim == 1 else value)
-            elif arg in known:
-                args.append(known[arg])
-            else:
-                raise ValueError(
-                    f"cannot draw parameter {name!r} from its prior: its argument "
-                    f"{arg!r} is a deterministic function of parameters; give "
-                    "initial values instead")
-        draws.update(term.draw(rng, (n, *shapes[name]), args))
-    return draws
 
 
 def nonfinite_source(steps, likelihoods, values):

@@ -223,7 +223,7 @@ def test_dropping_masked_pixels_equals_the_masked_full_image_sum():
     """The plate of unmasked pixels gives the straightforward full-image
     posterior, sum(keep * (N log mu - mu - log N!)), at every point."""
     rng = np.random.default_rng(8)
-    ny, nx = 30, 40
+    ny, nx = 40, 40      # the stamp of xray_agn.build(size=40)
     yy, xx = np.mgrid[0:ny, 0:nx].astype(float)
     ex = np.full((ny, nx), 1e4)
     keep = ~pgmsim.astro.io.region_mask((ny, nx), [[10, 12, 4], [30, 20, 3]])
@@ -233,7 +233,8 @@ def test_dropping_masked_pixels_equals_the_masked_full_image_sum():
     full = {"ex": ex.ravel(), "x": xx.ravel(), "y": yy.ravel()}
     counts = m.simulate(inputs=full, params=truth, seed=2)["N"].reshape(ny, nx)
     inputs = {k: v[keep.ravel()] for k, v in full.items()}
-    post = m.posterior(data={"N": counts[keep]}, inputs=inputs)
+    kept = xray_agn.build(size=40, keep=keep)      # the plate of the unmasked pixels
+    post = kept.posterior(data={"N": counts[keep]}, inputs=inputs)
     theta = post.sample_prior(rng, 20)
 
     def straightforward(t):

@@ -14,7 +14,6 @@ from pgmsim.graph.evaluate import (
     Walk,
     check_inputs,
     check_steps,
-    draw_priors,
     evaluate,
     nonfinite_source,
     resolve,
@@ -149,19 +148,6 @@ def test_check_steps_names_the_node_that_fails_or_has_the_wrong_shape():
     with pytest.raises(ValueError, match=r"node 't' returned shape \(2, 3\) for a batch "
                                          r"of 2 walkers; expected \(2, 1\)"):
         check_steps(scalar, {"a": np.ones((2, 1))}, {"t": None}, {}, walkers=2)
-
-
-def test_draw_priors_follows_hierarchies_and_names_what_it_cannot_draw():
-    priors = Walk.of(located_model()).priors
-    shapes = {"x0": (), "y0": (), "s": (), "w": ()}
-    draws = draw_priors(priors, np.random.default_rng(2), 4000, shapes, {})
-    assert all(draws[n].shape == (4000,) for n in shapes)
-    # w ~ Normal(1, s): its spread follows the draws of s
-    z = (draws["w"] - 1.0) / draws["s"]
-    assert abs(np.std(z) - 1.0) < 0.05
-    cut = [PriorTerm(("w",), pg.Normal(1.0, "mu"))]
-    with pytest.raises(ValueError, match="cannot draw parameter 'w'.*'mu' is a deterministic"):
-        draw_priors(cut, np.random.default_rng(0), 3, {"w": ()}, {})
 
 
 def test_nonfinite_source_finds_the_first_nan():

@@ -17,7 +17,7 @@ Examples
 --------
 >>> import numpy as np, pgmsim as pg
 >>> from pgmsim.graph.evaluate import PriorTerm
->>> from pgmsim.fit.fast_paths import GroupedPriors, MathPriors, prior_sum
+>>> from pgmsim.fit._fast_paths import GroupedPriors, MathPriors, prior_sum
 >>> priors = [PriorTerm(("a",), pg.Normal(0.0, 1.0)), PriorTerm(("b",), pg.Normal("a", 2.0)),
 ...           PriorTerm(("c",), pg.Normal(1.0, 1.0))]
 >>> columns = {"a": 0, "b": 1, "c": 2}
@@ -213,7 +213,7 @@ def in_chunks(theta, rows, chunk, batch_sum, point_sum):
     Examples
     --------
     >>> import numpy as np
-    >>> from pgmsim.fit.fast_paths import in_chunks
+    >>> from pgmsim.fit._fast_paths import in_chunks
     >>> theta = np.arange(10.0).reshape(5, 2)
     >>> in_chunks(theta, None, 2, lambda t: t.sum(axis=1), lambda t: t.sum())
     array([ 1.,  5.,  9., 13., 17.])

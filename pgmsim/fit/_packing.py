@@ -8,7 +8,7 @@ entries ``name[0]`` ... ``name[J-1]``.
 Examples
 --------
 >>> import pgmsim as pg
->>> from pgmsim.fit.packing import Packing
+>>> from pgmsim.fit._packing import Packing
 >>> m = pg.Model("groups")
 >>> _ = m.plate("g", size=2)
 >>> _ = m.param("mu", pg.Normal(0.0, 10.0))
