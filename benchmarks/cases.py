@@ -197,8 +197,8 @@ def cluster(data_home=None):
         If the data are not there.
     """
     paths = datasets.a1835(data_home)
-    inputs, data = xray_cluster.load(**paths)
-    model = xray_cluster.build()
+    inputs, data, keep = xray_cluster.load(**paths)
+    model = xray_cluster.build(keep=keep)
     case = Case("xray_cluster", model, inputs, data, None, CLUSTER_PRIORS)
     case.theta = case.post.pack(A1835_MODE)
     images = io.load_counts_exposure(paths["image"], paths["expmap"], paths["bkgmap"])
