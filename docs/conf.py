@@ -4,7 +4,9 @@ Build with ``sphinx-build -W --keep-going -b html docs docs/_build/html`` (the
 ``docs`` extra installs what it needs). Pages that depend on the package (the
 ready-made models, the API reference, the command-line help, the tutorials)
 are generated at build time by ``docs/_ext/pgmsim_docs.py`` into
-``docs/_generated/``.
+``docs/_generated/``. The tutorial notebooks are executed during the build, with
+a reduced step count, and their outputs cached beside the build output
+(``docs/_build/.jupyter_cache``): a second build does not run them again.
 """
 
 import sys
@@ -31,6 +33,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax served from _static/: no CDN, no network
     "sphinx.ext.viewcode",
     "matplotlib.sphinxext.plot_directive",
     "numpydoc",
@@ -62,8 +65,15 @@ plot_rcparams = {"savefig.bbox": "tight"}
 
 # no intersphinx: the documentation builds without network access
 
-# -- notebooks (myst-nb): rendered as stored, never executed ----------------------
-nb_execution_mode = "off"
+# -- notebooks (myst-nb): executed at build time, outputs cached -------------------
+# the cache (a jupyter-cache folder) is chosen by pgmsim_docs: beside the output
+# folder, named by a hash of the package's source, so that a change to pgmsim runs
+# the notebooks again
+nb_execution_mode = "cache"
+nb_execution_timeout = 600  # seconds allowed to any one cell
+nb_execution_in_temp = True  # a notebook must not write into the repository
+nb_execution_raise_on_error = False  # a failing notebook is a warning (-W fails) and
+nb_execution_show_tb = True  # its traceback is printed; the other pages still build
 nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
@@ -90,3 +100,11 @@ pgmsim_docs_max_steps = 600
 pgmsim_docs_min_steps = 200
 pgmsim_docs_sampling_budget = 15.0  # seconds of sampling per model, at most
 pgmsim_docs_workers = None  # processes for the model runs; None: one per CPU
+
+# -- pgmsim_docs: tutorial pages ----------------------------------------------------------
+# MCMC steps per walker of the notebooks' runs (PGMSIM_NOTEBOOK_NSTEPS, when it is
+# not set already): enough for every output, as in the test suite
+pgmsim_docs_notebook_nsteps = 300
+# the real data of the X-ray notebooks, when PGMSIM_DATA is not set: the shared data
+# folder beside the repository; without it those notebooks are shown unexecuted
+pgmsim_docs_data = str(HERE.parent.parent / "shared" / "data")

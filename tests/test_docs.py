@@ -1,21 +1,24 @@
 """The documentation: the Sphinx build, the examples in its pages, the docstrings.
 
 ``test_sphinx_build`` runs ``sphinx-build -W --keep-going -b html docs <tmp>``,
-the documented build, and fails on any warning. The docstring tests hold every
-public name (every name of the ``__all__`` of every pgmsim module, the
-ready-made models included, and the public methods of the public classes) to
-the numpydoc sections the project promises: Parameters for callables that take
-parameters, Returns for functions that return something, and Examples.
+the documented build, and fails on any warning; the built pages are checked for
+the models' figures, the API pages, the notebooks' figures (the build executes
+the notebooks, see ``tests/test_notebooks.py``) and for MathJax served without
+a network. The docstring tests hold every public name (every name of the
+``__all__`` of every pgmsim module, the ready-made models included, and the
+public methods of the public classes) to the numpydoc sections the project
+promises: Parameters for callables that take parameters, Returns for functions
+that return something, and Examples.
 """
 
 import doctest
 import enum
 import importlib
 import inspect
-import os
 import pkgutil
-import subprocess
+import re
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -29,17 +32,15 @@ DOCS = ROOT / "docs"
 
 
 # ---------------------------------------------------------------------------
-# the Sphinx build
-@pytest.fixture(scope="module")
-def built_docs(tmp_path_factory):
-    """Run the documented build once; return its output folder and log."""
-    out = tmp_path_factory.mktemp("docs") / "html"
-    env = dict(os.environ, MPLBACKEND="Agg")
-    proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html",
-         str(DOCS), str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
-    return out, proc
+# the Sphinx build (the ``built_docs`` fixture of conftest.py: run once a session)
+def _public_modules():
+    """``pgmsim.<...>`` of every public module and sub-package, ``pgmsim.models`` aside."""
+    names = []
+    for info in pkgutil.walk_packages(pgmsim.__path__, "pgmsim."):
+        parts = info.name.split(".")
+        if parts[1] != "models" and not any(p.startswith("_") for p in parts):
+            names.append(info.name)
+    return names
 
 
 def test_sphinx_build(built_docs):
@@ -72,14 +73,94 @@ def test_every_module_and_notebook_is_in_the_docs(built_docs):
     """An API page per public module, a page per notebook."""
     out, proc = built_docs
     assert proc.returncode == 0
-    for info in pkgutil.iter_modules(pgmsim.__path__):
-        if info.name.startswith("_") or info.name == "models":
-            continue
-        assert (out / "_generated" / "api" / f"pgmsim.{info.name}.html").is_file(), \
-            f"no API page for pgmsim.{info.name}"
+    for name in _public_modules():
+        assert (out / "_generated" / "api" / f"{name}.html").is_file(), \
+            f"no API page for {name}"
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert (out / "_generated" / "tutorials" / f"{notebook.stem}.html").is_file(), \
             f"notebook {notebook.name} is not in the docs"
+
+
+EXTERNAL_MATHJAX = re.compile(r"""src=["'](https?:)?//[^"']*mathjax""", re.IGNORECASE)
+# how sphinx.ext.mathjax loads MathJax by default: what the check must catch
+CDN_MATHJAX = ('<script async="async" '
+               'src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>')
+
+
+def test_math_is_served_locally(built_docs):
+    """MathJax comes from the build's own _static folder: no CDN, no network."""
+    assert EXTERNAL_MATHJAX.search(CDN_MATHJAX)
+    out, _ = built_docs
+    assert (out / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    external = [str(page.relative_to(out)) for page in out.rglob("*.html")
+                if EXTERNAL_MATHJAX.search(page.read_text(encoding="utf-8"))]
+    assert not external, f"pages that load MathJax from the network: {external}"
+    page = (out / "_generated" / "models" / "xray_agn.html").read_text(encoding="utf-8")
+    assert re.search(r'<script[^>]*src="[./]*_static/mathjax/tex-chtml\.js"', page)
+
+
+class _CellImages(HTMLParser):
+    """``src`` of the <img> inside the output of a notebook cell (myst-nb's
+    ``cell_output`` containers): the figures a notebook made when it ran."""
+
+    def __init__(self):
+        super().__init__()
+        self.divs = []  # for each open <div>: whether it is a cell's output
+        self.sources = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "div":
+            self.divs.append("cell_output" in (attrs.get("class") or "").split())
+        elif tag == "img" and any(self.divs):
+            self.sources.append(attrs.get("src", ""))
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self.divs:
+            self.divs.pop()
+
+
+def notebook_figures(html):
+    """The figures shown as outputs of notebook cells in an HTML page."""
+    parser = _CellImages()
+    parser.feed(html)
+    return parser.sources
+
+
+WITHOUT_FIGURES = """<div class="cell docutils container">
+<div class="cell_input docutils container"><pre>plt.plot(x)</pre></div>
+<div class="cell_output docutils container"><pre>[&lt;Line2D&gt;]</pre></div>
+</div>
+<p><img alt="a drawing" src="../../_images/sketch.png" /></p>"""
+
+
+def test_the_figure_check_fails_a_page_without_figures(built_docs):
+    """Negative controls: text outputs and an image outside a cell output are no
+    figures; the tutorials' index page (a list of links) has none; one figure in an
+    output is found."""
+    assert notebook_figures(WITHOUT_FIGURES) == []
+    with_one = WITHOUT_FIGURES.replace(
+        "<pre>[&lt;Line2D&gt;]</pre>", '<img alt="" src="../../_images/fig.png" />')
+    assert notebook_figures(with_one) == ["../../_images/fig.png"]
+    out, _ = built_docs
+    assert notebook_figures((out / "tutorials.html").read_text(encoding="utf-8")) == []
+
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_tutorial_page_shows_the_notebook_figures(notebook, built_docs, request):
+    """Each tutorial page shows the figures its notebook made during the build."""
+    if "datasets." in notebook.read_text(encoding="utf-8"):
+        request.getfixturevalue("shared_data")  # skips when the real data are absent
+    out, _ = built_docs
+    page = out / "_generated" / "tutorials" / f"{notebook.stem}.html"
+    assert page.is_file(), f"notebook {notebook.name} is not in the docs"
+    figures = notebook_figures(page.read_text(encoding="utf-8"))
+    assert figures, f"the page of {notebook.name} shows no figure"
+    missing = [src for src in figures if not (page.parent / src).is_file()]
+    assert not missing, f"the page of {notebook.name} links missing images: {missing}"
 
 
 # ---------------------------------------------------------------------------
@@ -101,9 +182,7 @@ def test_examples_in_pages(page):
 # ---------------------------------------------------------------------------
 # docstrings of the public names
 def _modules():
-    names = ["pgmsim"]
-    names += [f"pgmsim.{m.name}" for m in pkgutil.iter_modules(pgmsim.__path__)
-              if not m.name.startswith("_") and m.name != "models"]
+    names = ["pgmsim", *_public_modules()]
     names += [f"pgmsim.models.{m.name}" for m in pkgutil.iter_modules(pgmsim.models.__path__)
               if not m.name.startswith("_")]
     return names

@@ -13,7 +13,8 @@ version control):
   forward and inference views, its factorization, its default mock and a
   corner plot from a short emcee run started at the MAP;
 - ``tutorials/*.ipynb`` and ``tutorials.inc``: the notebooks of the
-  repository's ``notebooks/`` folder, copied as stored (no execution).
+  repository's ``notebooks/`` folder, which myst-nb executes with a reduced
+  step count and caches (see ``pgmsim_notebooks``).
 
 Model runs are done in parallel processes and cached: a model is run again
 only when the source of pgmsim, of the model or of this file changes.
@@ -32,7 +33,6 @@ import io
 import json
 import os
 import pkgutil
-import shutil
 import sys
 import textwrap
 import time
@@ -42,13 +42,11 @@ from pathlib import Path
 
 from sphinx.util import logging
 
+from pgmsim_notebooks import configure, generate_tutorials
+
 __all__ = ["setup", "run_model_job", "laplace_walkers"]
 
 logger = logging.getLogger(__name__)
-
-#: order of the tutorials in the docs; notebooks not listed come after, by name
-TUTORIAL_ORDER = ("building_models", "xray_agn", "xray_cluster", "image_fitting",
-                  "prior_map", "ccd_calibration", "optimal_extraction")
 
 _CACHE_VERSION = "1"
 
@@ -65,18 +63,6 @@ def _write(path, text):
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
     return True
-
-
-def _copy(src, dst):
-    """Copy a file only if its bytes differ."""
-    src, dst = Path(src), Path(dst)
-    data = src.read_bytes()
-    if dst.is_file() and dst.read_bytes() == data:
-        return
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, dst)
 
 
 def _title(text, char="="):
@@ -135,16 +121,30 @@ def generate_cli(gen):
 
 # ---------------------------------------------------------------------------
 # the API reference
+#: the package's top level in the order of its layout: the graph, the four uses,
+#: validation, the astronomy toolbox; names not listed come after, by name
+LAYOUT_ORDER = ("graph", "distributions", "simulate", "factorize", "draw", "fit",
+                "validate", "astro", "cli")
+
+
 def public_modules():
-    """``pgmsim`` and its public sub-modules (``pgmsim.models`` aside), sorted."""
+    """``pgmsim`` and its public modules and sub-packages (``pgmsim.models`` aside),
+    in the order of the package's layout, each sub-package before its modules."""
     import pgmsim
 
-    names = ["pgmsim"]
-    for info in pkgutil.iter_modules(pgmsim.__path__):
-        if info.name.startswith("_") or info.name == "models":
+    names = []
+    for info in pkgutil.walk_packages(pgmsim.__path__, "pgmsim."):
+        parts = info.name.split(".")
+        if parts[1] == "models" or any(p.startswith("_") for p in parts):
             continue
-        names.append(f"pgmsim.{info.name}")
-    return names
+        names.append(info.name)
+    rank = {name: i for i, name in enumerate(LAYOUT_ORDER)}
+
+    def place(name):
+        parts = name.split(".")
+        return (rank.get(parts[1], len(rank)), parts[1:])
+
+    return ["pgmsim", *sorted(names, key=place)]
 
 
 def _directive(module, name, obj):
@@ -251,8 +251,8 @@ def _source_hash(name):
     for function in (run_model_job, laplace_walkers):  # not the page layout
         digest.update(inspect.getsource(function).encode())
     for folder in (Path(pgmsim.__file__).parent,):
-        for path in sorted(folder.glob("*.py")):
-            digest.update(path.name.encode() + path.read_bytes())
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
     module = importlib.import_module(f"pgmsim.models.{name}")
     digest.update(Path(module.__file__).read_bytes())
     digest.update(f"{numpy.__version__} {emcee.__version__}".encode())
@@ -344,11 +344,12 @@ def run_model_job(name, outdir, settings):
     import pgmsim as pg
     from pgmsim.fit.initialization import initial_walkers
     from pgmsim.astro.plots import image_comparison
+    from pgmsim.cli import default_mock
 
     outdir = Path(outdir)
     started = time.perf_counter()
     module = importlib.import_module(f"pgmsim.models.{name}")
-    model = module.build()
+    model, inputs = default_mock(module, seed=0)
     for observed, suffix in ((True, "pgm"), (False, "pgm_forward")):
         pgm = model.render(observed=observed)
         pgm.savefig(outdir / f"{name}_{suffix}.png", dpi=110)
@@ -357,7 +358,6 @@ def run_model_job(name, outdir, settings):
     short = model.factorization()
 
     truth = dict(module.TRUTH)
-    inputs = module.default_inputs(seed=0)
     sim = model.simulate(inputs=inputs, params=truth, seed=0)
     data = {n: sim[n] for n in model.names("data")}
     post = model.posterior(data=data, inputs=inputs)
@@ -395,12 +395,13 @@ def run_model_job(name, outdir, settings):
     summary = result.summary()
     discard = int(summary.meta["discard"])
     median = post.unpack(np.median(result.flat_samples(), axis=0))
-    has_mock = hasattr(module, "as_image")
+    has_mock = any(plate.shape is not None for plate in model.plates.values())
     if has_mock:
         replica = model.simulate(inputs=inputs, params=median, seed=1)
         node = model.names("data")[0]
-        fig = image_comparison(module.as_image(sim[node], inputs),
-                               module.as_image(replica[node], inputs),
+        view = getattr(module, "view_image", lambda image, inputs: image)
+        fig = image_comparison(view(model.image(sim[node], fill=0.0), inputs),
+                               view(model.image(replica[node], fill=0.0), inputs),
                                titles=("mock data (seed 0, TRUTH)",
                                        "simulated at the posterior median",
                                        "difference"))
@@ -627,36 +628,12 @@ def generate_models(app, gen):
 
 
 # ---------------------------------------------------------------------------
-# the notebooks
-def generate_tutorials(app, gen):
-    notebooks = Path(app.srcdir).parent / "notebooks"
-    found = sorted(notebooks.glob("*.ipynb")) if notebooks.is_dir() else []
-    rank = {n: i for i, n in enumerate(TUTORIAL_ORDER)}
-    found.sort(key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
-    folder = gen / "tutorials"
-    folder.mkdir(parents=True, exist_ok=True)
-    for path in found:
-        _copy(path, folder / path.name)
-    names = {p.name for p in found}
-    for stale in folder.glob("*.ipynb"):
-        if stale.name not in names:
-            stale.unlink()
-    if found:
-        text = ".. toctree::\n   :maxdepth: 1\n\n" + "\n".join(
-            f"   _generated/tutorials/{p.stem}" for p in found) + "\n"
-    else:
-        text = ("*No notebook is in the repository's* ``notebooks/`` *folder "
-                "yet.*\n")
-    _write(gen / "tutorials.inc", text)
-
-
-# ---------------------------------------------------------------------------
 def generate(app):
     gen = Path(app.srcdir) / "_generated"
     gen.mkdir(exist_ok=True)
     generate_cli(gen)
     generate_api(gen)
-    generate_tutorials(app, gen)
+    generate_tutorials(app, gen, _write)
     generate_models(app, gen)
 
 
@@ -667,5 +644,8 @@ def setup(app):
     app.add_config_value("pgmsim_docs_max_steps", 600, "env")
     app.add_config_value("pgmsim_docs_sampling_budget", 12.0, "env")
     app.add_config_value("pgmsim_docs_workers", None, "env")
+    app.add_config_value("pgmsim_docs_notebook_nsteps", 300, "env")
+    app.add_config_value("pgmsim_docs_data", None, "env")
+    app.connect("config-inited", configure)
     app.connect("builder-inited", generate)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
