@@ -33,7 +33,6 @@ import io
 import json
 import os
 import pkgutil
-import sys
 import textwrap
 import time
 import traceback
