@@ -221,7 +221,7 @@ def _ranks(model):
         for n in order:
             node = model.node(n)
             children = list(graph.successors(n))
-            if node.kind is NodeKind.FIXED and children and not list(graph.predecessors(n)):
+            if node.kind is NodeKind.FIXED and children:
                 target = min(entry(c, n) for c in children) - 1
                 if target > rank[n]:
                     rank[n] = target

@@ -65,24 +65,17 @@ import os
 import pathlib
 import time
 
+import h5py
 import numpy as np
 from emcee.backends import Backend
+
+from .results import SamplingResult
 
 __all__ = ["Checkpoint", "CheckpointError", "provenance", "load_result"]
 
 #: HDF5 group holding the run (emcee's default)
 GROUP = "mcmc"
 _COMMIT = "pgmsim_commit"
-
-
-def _h5py():
-    try:
-        import h5py
-    except ImportError as err:  # pragma: no cover - h5py is a dependency
-        raise ImportError(
-            "checkpoints need h5py: pip install h5py (or pip install pgmsim)"
-        ) from err
-    return h5py
 
 
 class CheckpointError(ValueError):
@@ -166,10 +159,9 @@ def provenance(post, nwalkers):
 
 
 def _random_state_rows(state):
-    """emcee's RandomState tuple as (keys uint32[624], [pos, has_gauss, gauss])."""
-    name, keys, pos, has_gauss, gauss = state
-    if name != "MT19937":  # pragma: no cover - emcee always uses MT19937
-        raise ValueError(f"cannot store a random state of kind {name!r}")
+    """emcee's RandomState tuple (always an MT19937 state) as (keys uint32[624],
+    [pos, has_gauss, gauss])."""
+    _, keys, pos, has_gauss, gauss = state
     return np.asarray(keys, dtype=np.uint32), np.array([pos, has_gauss, gauss], float)
 
 
@@ -321,7 +313,6 @@ class Checkpoint(Backend):
         ((4, 2), 0)
         """
         super().reset(nwalkers, ndim)
-        h5py = _h5py()
         capacity = self._capacity if capacity is None else int(capacity)
         info = self.info or {"model": "", "param_names": [], "distributions": {},
                              "data_sha256": "", "nwalkers": int(nwalkers), "ndim": int(ndim)}
@@ -367,7 +358,6 @@ class Checkpoint(Backend):
 
     def _load(self):
         """Read the committed steps of the file into memory."""
-        h5py = _h5py()
         try:
             f = h5py.File(self.filename, "r", locking=False)
         except OSError as err:
@@ -445,7 +435,6 @@ class Checkpoint(Backend):
 
     def _reserve(self, nsteps):
         """Make room in the file for ``nsteps`` steps in all."""
-        h5py = _h5py()
         try:
             with h5py.File(self.filename, "a", locking=False) as f:
                 g = f[GROUP]
@@ -509,7 +498,6 @@ class Checkpoint(Backend):
         n, random_state, accepted = snapshot
         keys, rest = _random_state_rows(random_state)
         slot = 1 - self._slot
-        h5py = _h5py()
         with h5py.File(self.filename, "a", locking=False) as f:
             g = f[GROUP]
             for key, values in (("chain", self.chain), ("log_prob", self.log_prob)):
@@ -568,8 +556,6 @@ def load_result(filename, posterior=None):
     >>> res.chain.shape, res.meta["model"], res.meta["committed"]
     ((20, 4, 1), 'counts', 20)
     """
-    from .results import SamplingResult
-
     store = Checkpoint(filename)
     if not store.filename.exists():
         raise CheckpointError(f"checkpoint file '{store.filename}' does not exist",

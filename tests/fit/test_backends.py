@@ -332,3 +332,19 @@ def test_a_run_that_fails_to_start_leaves_no_file(tmp_path):
     assert not path.exists()
     res = pg.sample(post, nwalkers=8, nsteps=30, seed=1, progress=False, backend=path)
     assert load_result(path).nsteps == res.nsteps == 30
+
+
+def test_the_committed_random_state_is_an_mt19937_state(tmp_path):
+    """What a resume restores (that it is the right one, the resume tests show)."""
+    post = counts_posterior()
+    res = pg.sample(post, nwalkers=8, nsteps=25, seed=4, progress=False,
+                    backend=tmp_path / "run.h5")
+    assert isinstance(load_result(tmp_path / "run.h5"), pg.SamplingResult)
+    store = Checkpoint(tmp_path / "run.h5")
+    store.open(post, nwalkers=8, nsteps=25, resume=True)
+    name, keys, pos, has_gauss, gauss = store.random_state
+    assert name == "MT19937" and keys.dtype == np.uint32 and keys.shape == (624,)
+    assert 0 <= pos <= 624 and has_gauss in (0, 1)
+    np.random.RandomState().set_state(store.random_state)      # a valid state
+    assert store.iteration == res.nsteps == 25
+    assert np.array_equal(store.chain, res.chain)
