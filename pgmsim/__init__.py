@@ -19,21 +19,23 @@ True
 'pgmsim.astro.io'
 """
 
-import importlib
-
+from ._lazy import load_on_first_use
+from . import distributions
 from .distributions import (
     Beta,
     Distribution,
     Exponential,
     Gamma,
     HalfNormal,
+    JointDistribution,
     LogNormal,
     LogUniform,
+    MapPrior,
     Normal,
     Poisson,
+    UndefinedQuantityError,
     Uniform,
 )
-from .distributions.joint import JointDistribution, MapPrior
 from .graph.model import Model, ModelError
 from .graph.nodes import NodeKind
 from .fit.optimize import MapResult
@@ -54,18 +56,7 @@ __all__ = [
     "sample",
     "sbc",
     "SBCResult",
-    "Distribution",
-    "Uniform",
-    "LogUniform",
-    "Normal",
-    "LogNormal",
-    "HalfNormal",
-    "Exponential",
-    "Gamma",
-    "Beta",
-    "Poisson",
-    "JointDistribution",
-    "MapPrior",
+    *distributions.__all__,
 ]
 
 #: subpackages and modules, imported on first attribute access (PEP 562)
@@ -77,16 +68,7 @@ __all__ += _SUBMODULES
 #: fit, and their module brings multiprocessing
 _LAZY_NAMES = {"sbc": "validate.sbc", "SBCResult": "validate.sbc"}
 
-
-def __getattr__(name):
-    if name in _SUBMODULES:
-        # import_module binds the module as an attribute of the package
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _LAZY_NAMES:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
-        globals()[name] = value  # later look-ups skip __getattr__
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = load_on_first_use(__name__, _SUBMODULES, _LAZY_NAMES)
 
 
 def __dir__():

@@ -4,13 +4,9 @@
 extraction (:mod:`.extraction`), radial profiles (:mod:`.profiles`) and
 comparison figures (:mod:`.plots`)."""
 
-import importlib
+from .._lazy import load_on_first_use
 
 __all__ = ["io", "datasets", "imagestats", "calibration", "extraction", "profiles",
            "plots"]
 
-
-def __getattr__(name):
-    if name in __all__:  # PEP 562: a submodule loads on first use
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = load_on_first_use(__name__, __all__)  # submodules load on first use

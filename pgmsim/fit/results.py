@@ -107,14 +107,15 @@ class SamplingResult:
         return int(discard)
 
     def get_chain(self, discard=0, thin=1, flat=False):
-        """The chain as emcee returns it.
+        """The chain, after burn-in and thinning.
 
         Parameters
         ----------
         discard : int
             Steps dropped from the start (burn-in).
         thin : int
-            Keep every ``thin``-th step.
+            Keep every ``thin``-th step, starting with step ``discard``
+            (emcee's ``get_chain`` starts with step ``discard + thin - 1``).
         flat : bool
             Merge walkers: shape ``(nsamples, ndim)``.
 
@@ -123,6 +124,12 @@ class SamplingResult:
         numpy.ndarray
             Shape ``(nsteps', nwalkers, ndim)``, or ``(nsteps' * nwalkers,
             ndim)`` with ``flat=True``.
+
+        Raises
+        ------
+        ValueError
+            If ``discard`` is outside the chain or ``thin`` is not a positive
+            integer.
 
         Examples
         --------
@@ -135,7 +142,9 @@ class SamplingResult:
         >>> res.get_chain().shape, res.get_chain(discard=100, thin=10, flat=True).shape
         ((400, 8, 2), (240, 2))
         """
-        chain = self.chain[self._discard(discard)::thin]
+        if isinstance(thin, bool) or int(thin) != thin or thin < 1:
+            raise ValueError(f"thin must be a positive integer, got {thin!r}")
+        chain = self.chain[self._discard(discard)::int(thin)]
         return chain.reshape(-1, self.ndim) if flat else chain
 
     def flat_samples(self, discard=None, thin=1):
