@@ -57,7 +57,8 @@ def render(model, observed=True, observed_style="inner", positions=None, dpi=150
     Raises
     ------
     ValueError
-        If ``observed_style`` is unknown or ``positions`` names unknown nodes.
+        If the model has no nodes, ``observed_style`` is unknown or
+        ``positions`` names unknown nodes.
 
     Examples
     --------
@@ -69,10 +70,10 @@ def render(model, observed=True, observed_style="inner", positions=None, dpi=150
     >>> pgm.figure is not None
     True
     """
-    try:
-        import daft
-    except ImportError as err:  # pragma: no cover - a declared dependency
-        raise ImportError("rendering needs daft: pip install daft-pgm") from err
+    import daft  # here, not at import: daft brings matplotlib
+
+    if not model.graph:
+        raise ValueError(f"model {model.name!r} has no nodes to draw; declare some first")
     if observed_style not in _OBSERVED_STYLES:
         raise ValueError(f"observed_style must be one of {_OBSERVED_STYLES}, "
                          f"got {observed_style!r}")

@@ -2,6 +2,7 @@
 
 import pytest
 
+import pgmsim as pg
 from pgmsim.draw.layout import layout
 from pgmsim.draw.render import node_specs
 from pgmsim.models import xray_agn
@@ -32,3 +33,8 @@ def test_an_unknown_observed_style_is_refused():
     m = xray_agn.build()
     with pytest.raises(ValueError, match="observed_style"):
         m.render(observed_style="dotted")
+
+
+def test_an_empty_model_is_refused_with_its_name():
+    with pytest.raises(ValueError, match="model 'empty' has no nodes to draw"):
+        pg.Model("empty").render()
