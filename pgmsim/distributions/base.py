@@ -14,11 +14,22 @@ from numbers import Real
 
 import numpy as np
 
+from ._format import format_number
+
 __all__ = ["Distribution", "UndefinedQuantityError"]
 
 
 class UndefinedQuantityError(ValueError):
-    """A distribution has no known mean, variance or deviance."""
+    """A distribution has no known mean, variance or deviance.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> pg.Gamma(2.0, 1.0).deviance(1.0)
+    Traceback (most recent call last):
+        ...
+    pgmsim.distributions.base.UndefinedQuantityError: Gamma has no deviance here: it defines no _saturated
+    """
 
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -58,21 +69,6 @@ def _overflowed(out, *args):
         arg = np.asarray(arg)
         nan_arg = nan_arg | (np.isnan(arg).any(axis=-1) if arg.ndim else np.isnan(arg))
     return np.where(np.isnan(out) & ~nan_arg, -np.inf, out)
-
-
-def _format_number(value):
-    """Short LaTeX/plain form of a number: 40, 0.5, 10^{-3}."""
-    value = float(value)
-    if value == int(value) and abs(value) < 1e5:
-        return str(int(value))
-    exponent = math.floor(math.log10(abs(value))) if value != 0 else 0
-    mantissa = value / 10.0**exponent
-    if abs(exponent) >= 3 and math.isclose(mantissa, round(mantissa)):
-        sign = "-" if value < 0 else ""
-        if abs(round(mantissa)) == 1:
-            return f"{sign}10^{{{exponent}}}"
-        return f"{round(mantissa)} \\times 10^{{{exponent}}}"
-    return f"{value:g}"
 
 
 class Distribution:
@@ -475,7 +471,7 @@ class Distribution:
         """
         labels = arg_labels or {}
         parts = [
-            labels.get(a, a) if isinstance(a, str) else _format_number(a)
+            labels.get(a, a) if isinstance(a, str) else format_number(a)
             for a in self.args
         ]
         return f"{self.latex_name}({', '.join(parts)})"

@@ -65,8 +65,8 @@ class Plate:
     shape: Optional[tuple] = None
     mask: Optional[np.ndarray] = field(default=None, compare=False)
 
-    @classmethod
-    def image_geometry(cls, name, size, shape, mask):
+    @staticmethod
+    def _image_geometry(name, size, shape, mask):
         """Checked ``(size, shape, mask)`` of a plate; ValueError names the plate."""
         if shape is None:
             if mask is not None:
@@ -195,7 +195,19 @@ _INDEX_LETTERS = ("k", "j", "i", "l", "m", "n", "p", "q")
 
 class PlateDeclarations:
     """The plate declarations and queries of :class:`~pgmsim.graph.model.Model`
-    (``self.plates`` maps names to :class:`Plate`, ``self.graph`` holds the nodes)."""
+    (``self.plates`` maps names to :class:`Plate`, ``self.graph`` holds the nodes).
+
+    Examples
+    --------
+    >>> import numpy as np, pgmsim as pg
+    >>> m = pg.Model("stamp")
+    >>> _ = m.plate("pixels", shape=(2, 2))
+    >>> m.fixed("ex", plate="pixels")
+    'ex'
+    >>> m.plate_sizes({"ex": np.ones(4)}), m.image(np.arange(4.0))
+    ({'pixels': 4}, array([[0., 1.],
+           [2., 3.]]))
+    """
 
     def plate(self, name, size=None, index=None, label=None, within=None, shape=None,
               mask=None):
@@ -259,7 +271,7 @@ class PlateDeclarations:
                 )
             size = int(size)
         try:
-            size, shape, mask = Plate.image_geometry(name, size, shape, mask)
+            size, shape, mask = Plate._image_geometry(name, size, shape, mask)
         except ValueError as err:
             raise ModelError(str(err)) from None
         if within is not None and within not in self.plates:
