@@ -13,6 +13,19 @@ __all__ = ["Uniform", "LogUniform", "Normal", "LogNormal", "HalfNormal", "Expone
            "Gamma", "Beta"]
 
 
+def _positive_args(*names):
+    """A ``_check_args`` that refuses constant arguments ``names`` not > 0, naming them."""
+
+    def _check_args(self, *params):
+        values = dict(zip(self.arg_names, params))
+        if not all(values[n] > 0 for n in names):
+            raise ValueError(f"{type(self).__name__} needs "
+                             + " and ".join(f"{n} > 0" for n in names) + ", got "
+                             + ", ".join(f"{n}={values[n]}" for n in names))
+
+    return _check_args
+
+
 class Uniform(Distribution):
     r"""Uniform distribution on ``[low, high]``, LaTeX ``\mathcal{U}(low, high)``.
 
@@ -130,9 +143,7 @@ class Normal(Distribution):
     latex_name = r"\mathcal{N}"
     checks_support = True
 
-    def _check_args(self, mu, sigma):
-        if not sigma > 0:
-            raise ValueError(f"Normal needs sigma > 0, got sigma={sigma}")
+    _check_args = _positive_args("sigma")
 
     def _logpdf(self, x, mu, sigma):
         out = self._log_kernel(x, mu, sigma) - np.log(sigma) - 0.5 * _LOG_2PI
@@ -230,9 +241,7 @@ class LogNormal(Distribution):
     latex_name = r"\log\mathcal{N}"
     checks_support = True
 
-    def _check_args(self, mu, sigma):
-        if not sigma > 0:
-            raise ValueError(f"LogNormal needs sigma > 0, got sigma={sigma}")
+    _check_args = _positive_args("sigma")
 
     def _logpdf(self, x, mu, sigma):
         inside = (x > 0) & (sigma > 0) & np.isfinite(x)
@@ -280,9 +289,7 @@ class HalfNormal(Distribution):
     latex_name = r"\mathcal{N}_{+}"
     checks_support = True
 
-    def _check_args(self, sigma):
-        if not sigma > 0:
-            raise ValueError(f"HalfNormal needs sigma > 0, got sigma={sigma}")
+    _check_args = _positive_args("sigma")
 
     def _logpdf(self, x, sigma):
         z = x / sigma
@@ -327,9 +334,7 @@ class Exponential(Distribution):
     latex_name = r"\mathrm{Exp}"
     checks_support = True
 
-    def _check_args(self, rate):
-        if not rate > 0:
-            raise ValueError(f"Exponential needs rate > 0, got rate={rate}")
+    _check_args = _positive_args("rate")
 
     def _logpdf(self, x, rate):
         out = np.log(rate) - rate * x
@@ -377,11 +382,7 @@ class Gamma(Distribution):
     latex_name = r"\Gamma"
     checks_support = True
 
-    def _check_args(self, alpha, beta):
-        if not (alpha > 0 and beta > 0):
-            raise ValueError(
-                f"Gamma needs alpha > 0 and beta > 0, got alpha={alpha}, beta={beta}"
-            )
+    _check_args = _positive_args("alpha", "beta")
 
     def _logpdf(self, x, alpha, beta):
         inside = (x > 0) & (alpha > 0) & (beta > 0) & np.isfinite(x)
@@ -428,9 +429,7 @@ class Beta(Distribution):
     latex_name = r"\mathrm{Beta}"
     checks_support = True
 
-    def _check_args(self, a, b):
-        if not (a > 0 and b > 0):
-            raise ValueError(f"Beta needs a > 0 and b > 0, got a={a}, b={b}")
+    _check_args = _positive_args("a", "b")
 
     def _logpdf(self, x, a, b):
         inside = (x > 0) & (x < 1) & (a > 0) & (b > 0)
