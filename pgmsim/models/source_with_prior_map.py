@@ -148,7 +148,8 @@ def build(prior_map=None, extent=None, size=SIZE):
     pgmsim.ModelError
         If the map is not a valid density (negative, NaN or infinite values,
         all zero, not 2-D) or the extent is invalid; the message names the
-        parameters ``x0`` and ``y0``.
+        parameters ``x0`` and ``y0``. If ``size`` is not a positive integer;
+        the message names the plate ``pixels``.
 
     Examples
     --------
@@ -160,13 +161,13 @@ def build(prior_map=None, extent=None, size=SIZE):
     >>> image.shape, float(image[5, 3])
     ((40, 40), 3.0)
     """
+    m = pg.Model("source_with_prior_map")
+    m.plate("pixels", shape=(size, size))  # first: it checks the size
     if prior_map is None:
         prior_map, default_extent = localisation_map(size)
         extent = default_extent if extent is None else extent
     if extent is None:
         extent = (-0.5, size - 0.5, -0.5, size - 0.5)
-    m = pg.Model("source_with_prior_map")
-    m.plate("pixels", shape=(size, size))
     m.fixed("ex", plate="pixels")
     m.fixed("x", plate="pixels")
     m.fixed("y", plate="pixels")

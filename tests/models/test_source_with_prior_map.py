@@ -162,3 +162,9 @@ def test_truth_recovery_from_a_short_chain_at_the_map(mock):
     # every sample lies where the prior map is non-zero
     prior = model.node("x0").distribution
     assert np.all(np.isfinite(prior.logpdf(samples[:, 0], samples[:, 1])))
+
+
+@pytest.mark.parametrize("size", [0, -3, 2.5])
+def test_a_bad_image_size_is_refused_naming_the_plate(size):
+    with pytest.raises(pg.ModelError, match="plate 'pixels': shape must be two positive"):
+        swp.build(size=size)

@@ -143,3 +143,9 @@ def test_short_posterior_run_on_a_bright_agn(bright):
     assert np.all(np.abs(post.pack(median) - found.theta) < 4 * std)
     fig = xray_agn.stamp_figure(stamp.inputs, stamp.data, median, seed=3, keep=stamp.keep)
     assert len(fig.axes) == 5 and fig.axes[0].get_title() == "observed"
+
+
+@pytest.mark.parametrize("size", [0, 2.5])
+def test_a_bad_stamp_size_is_refused_naming_the_plate(size):
+    with pytest.raises(pg.ModelError, match="plate 'pixels': shape must be two positive"):
+        xray_agn.build(size=size)
