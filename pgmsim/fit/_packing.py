@@ -27,6 +27,7 @@ from typing import NamedTuple, Union
 import numpy as np
 
 from ..graph.nodes import NodeKind
+from ..graph.units import plain_value
 
 __all__ = ["Packed", "Packing"]
 
@@ -69,8 +70,9 @@ class Packing:
 
     def __init__(self, model, sizes):
         self.names, self.entries, self.shapes = [], [], {}
-        for name in model.names(NodeKind.PARAMETER):
-            plate = model.node(name).plate
+        self._nodes = {name: model.node(name) for name in model.names(NodeKind.PARAMETER)}
+        for name, node in self._nodes.items():
+            plate = node.plate
             start = len(self.names)
             if plate is None:
                 self.names.append(name)
@@ -98,7 +100,8 @@ class Packing:
 
     def pack(self, params):
         """The packed vector of a dict of parameter values; ValueError if a
-        parameter is missing, unknown or has the wrong shape."""
+        parameter is missing, unknown or has the wrong shape, or is a Quantity
+        that cannot be converted to the parameter's unit."""
         theta = np.empty(self.ndim)
         unknown = set(params) - set(self.shapes)
         if unknown:
@@ -109,7 +112,8 @@ class Packing:
         for name, where, _ in self.entries:
             if name not in params:
                 raise ValueError(f"no value for parameter {name!r}")
-            value = np.asarray(params[name], dtype=float)
+            value = np.asarray(plain_value(self._nodes[name], params[name], "params"),
+                               dtype=float)
             if value.shape != self.shapes[name]:
                 raise ValueError(
                     f"parameter {name!r} must have shape {self.shapes[name]}, "

@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 from emcee.autocorr import AutocorrError, integrated_time
 
+from ..graph.units import unit_text
+
 __all__ = ["SamplingResult"]
 
 
@@ -28,7 +30,9 @@ class SamplingResult:
     acceptance_fraction : numpy.ndarray, shape (nwalkers,)
     param_names : list of str
     posterior : Posterior, optional
-        The density that was sampled (for labels and predictive draws).
+        The density that was sampled (for labels, units and predictive
+        draws); without it (a result loaded from a checkpoint alone) the
+        parameters are labelled by name, without units.
 
     Attributes
     ----------
@@ -236,7 +240,10 @@ class SamplingResult:
         -------
         astropy.table.Table
             Columns ``name, median, lower, upper`` (16th and 84th percentiles),
-            ``mean, std, ess``. The burn-in used is in ``meta``.
+            ``mean, std, ess``. The burn-in used is in ``meta``. When some
+            parameter declares a unit, a column ``unit`` follows ``name``:
+            each row's values are in its unit (``""`` for none). A column of
+            strings, since a Table column has one unit and rows differ.
 
         Examples
         --------
@@ -251,6 +258,13 @@ class SamplingResult:
         (['name', 'median', 'lower', 'upper', 'mean', 'std', 'ess'], 100)
         >>> print(table["name"].tolist())
         ['mu', 'sigma']
+        >>> m = pg.Model("rate")
+        >>> _ = m.param("rate", pg.LogUniform(0.1, 10), unit="ct / s")
+        >>> _ = m.data("N", pg.Poisson("rate"), plate="obs")
+        >>> post = m.posterior(data={"N": [3, 5, 4]})
+        >>> table = pg.sample(post, nwalkers=8, nsteps=100, seed=1, progress=False).summary()
+        >>> table.colnames[:3], table["unit"].tolist()
+        (['name', 'unit', 'median'], ['ct / s'])
         """
         from astropy.table import Table  # astropy loads in ~0.5 s: only for tables
 
@@ -264,10 +278,40 @@ class SamplingResult:
         )
         for col in table.colnames[1:]:
             table[col].format = ".4g"
+        units = self.units()
+        if any(unit is not None for unit in units):
+            table.add_column([unit.to_string() if unit is not None else "" for unit in units],
+                             name="unit", index=1)
         table.meta.update(discard=discard, thin=thin, nwalkers=self.nwalkers,
                           nsteps=self.nsteps,
                           mean_acceptance=float(np.mean(self.acceptance_fraction)))
         return table
+
+    def units(self):
+        """The unit of each parameter, from the model's nodes.
+
+        Returns
+        -------
+        list of astropy.units.UnitBase or None
+            One per entry of ``param_names``; all None when the result
+            carries no posterior.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("rate")
+        >>> _ = m.param("rate", pg.LogUniform(0.1, 10), unit="ct / s")
+        >>> _ = m.param("eff", pg.Uniform(0.5, 1))
+        >>> _ = m.deterministic("mu", lambda rate, eff: rate * eff)
+        >>> _ = m.data("N", pg.Poisson("mu"), plate="obs")
+        >>> post = m.posterior(data={"N": [3, 5, 4]})
+        >>> pg.sample(post, nwalkers=8, nsteps=10, seed=1, progress=False).units()
+        [Unit("ct / s"), None]
+        """
+        if self.posterior is None:
+            return [None] * len(self.param_names)
+        model = self.posterior.model
+        return [model.node(name.partition("[")[0]).unit for name in self.param_names]
 
     def labels(self):
         r"""LaTeX labels of the parameters, for plots.
@@ -276,8 +320,9 @@ class SamplingResult:
         -------
         list of str
             ``$label$`` of each parameter, from the model's nodes (with the
-            index for parameters on a plate); the bare names when the result
-            carries no posterior.
+            index for parameters on a plate), followed by its unit in
+            brackets when it declares one (``$F$ [$\mathrm{ct\,s^{-1}}$]``);
+            the bare names when the result carries no posterior.
 
         Examples
         --------
@@ -294,10 +339,11 @@ class SamplingResult:
             return list(self.param_names)
         model = self.posterior.model
         out = []
-        for name in self.param_names:
+        for name, unit in zip(self.param_names, self.units()):
             base, _, index = name.partition("[")
             label = model.node(base).label
-            out.append(f"${label}$" if not index else f"${label}[{index}$")
+            label = f"${label}$" if not index else f"${label}[{index}$"
+            out.append(f"{label} {unit_text(unit)}" if unit is not None else label)
         return out
 
     def corner(self, truths=None, discard=None, thin=1, **options):

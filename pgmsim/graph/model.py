@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import inspect
-
 import networkx as nx
 
 from .. import factorize, simulate
-from ..distributions import Distribution
 from ..distributions.joint import JointDistribution
 from ..fit.posterior import Posterior
-from .nodes import ModelError, Node, NodeKind, default_label
+from .declaration import (check_distribution, check_name, check_parents, checked_label,
+                          function_parents, joint_labels)
+from .nodes import ModelError, Node, NodeKind
 from .plates import PlateDeclarations
+from .units import declared_unit, declared_units
 
 __all__ = ["Model", "ModelError"]
 
@@ -49,7 +49,7 @@ class Model(PlateDeclarations):
 
     # ------------------------------------------------------------------
     # declaration
-    def param(self, name, prior, plate=None, label=None):
+    def param(self, name, prior, plate=None, unit=None, label=None):
         """Declare a parameter with its prior.
 
         Several parameters with one joint prior are declared together, with a
@@ -69,6 +69,11 @@ class Model(PlateDeclarations):
         plate : str, optional
             Plate on which the parameter is a vector (e.g. per-source fluxes);
             not available for joint priors.
+        unit : str or astropy.units.UnitBase or tuple, optional
+            Unit of its values (``"ct / (s cm2)"``), one per name for a joint
+            prior: Quantity values are converted to it (see
+            :func:`pgmsim.graph.units.plain_value`) and it labels summaries
+            and plots.
         label : str or tuple of str, optional
             LaTeX label (one per name for a joint prior); guessed from the
             name by default.
@@ -82,7 +87,7 @@ class Model(PlateDeclarations):
         ------
         ModelError
             Duplicate name, unknown parent, missing or discrete prior, plate
-            mismatch; for a joint prior, a number of names that differs from
+            mismatch, unreadable unit; for a joint prior, a number of names that differs from
             the prior's number of variables, or an invalid prior (e.g. a prior
             map with negative values), the message naming the parameters.
 
@@ -98,66 +103,30 @@ class Model(PlateDeclarations):
         ('mu_pop',)
         """
         if not isinstance(name, str) or isinstance(prior, JointDistribution):
-            return self._joint_param(name, prior, plate, label)
+            return self._joint_param(name, prior, plate, unit, label)
         if prior is None:
             raise ModelError(f"parameter {name!r} needs a prior distribution")
-        self._check_distribution(name, prior, "prior")
+        check_distribution(name, prior, "prior")
         if prior.discrete:
             raise ModelError(
                 f"parameter {name!r}: the prior {prior.text()} is discrete; "
                 "parameters are sampled with emcee and must be continuous"
             )
         return self._add(
-            Node(name, NodeKind.PARAMETER, self._label(name, label), plate,
-                 distribution=prior, parents=prior.parents)
+            Node(name, NodeKind.PARAMETER, checked_label(name, label), plate,
+                 distribution=prior, parents=prior.parents, unit=declared_unit(name, unit))
         )
 
-    def _joint_param(self, names, prior, plate, label):
+    def _joint_param(self, names, prior, plate, unit, label):
         """Declare the parameters of a joint prior (see :meth:`param`)."""
         names = (names,) if isinstance(names, str) else names
-        if not isinstance(names, tuple) or not all(isinstance(n, str) for n in names):
-            raise ModelError(
-                f"parameter name must be a string, or a tuple of strings for a "
-                f"joint prior, got {names!r}"
-            )
-        where = f"parameters {', '.join(map(repr, names))}"
-        if not isinstance(prior, JointDistribution):
-            raise ModelError(
-                f"{where}: several parameters declared together need a joint prior "
-                f"such as pg.MapPrior(image, extent), got {prior!r}; declare "
-                "parameters with one-variable priors one by one"
-            )
-        if len(names) != prior.nvars:
-            raise ModelError(
-                f"{where}: {type(prior).__name__} is a joint prior over "
-                f"{prior.nvars} parameters, got {len(names)} name(s); declare them "
-                "together, e.g. m.param(('x0', 'y0'), prior)"
-            )
-        if len(set(names)) != len(names):
-            raise ModelError(f"{where}: the names of a joint prior must differ")
-        if plate is not None:
-            raise ModelError(
-                f"{where}: joint priors on a plate are not supported; declare the "
-                "parameters on no plate"
-            )
-        labels = (None,) * len(names) if label is None else label
-        if isinstance(labels, str) or len(labels) != len(names):
-            raise ModelError(f"{where}: give one label per name, got label={label!r}")
-        try:
-            prior.check(names)
-        except ValueError as err:
-            raise ModelError(str(err)) from None
+        labels = joint_labels(names, prior, plate, label)
+        units = declared_units(names, unit)
         for name in names:
-            if not isinstance(name, str) or not name.isidentifier():
-                raise ModelError(f"node name must be a Python identifier, got {name!r}")
-            if name in self.graph:
-                raise ModelError(
-                    f"duplicate node name {name!r}: already declared as a "
-                    f"{self.node(name).kind.value} node"
-                )
-        for name, lab in zip(names, labels):
-            self._add(Node(name, NodeKind.PARAMETER, self._label(name, lab), None,
-                           distribution=prior, parents=prior.parents))
+            check_name(self.graph, name)
+        for name, lab, one_unit in zip(names, labels, units):
+            self._add(Node(name, NodeKind.PARAMETER, checked_label(name, lab), None,
+                           distribution=prior, parents=prior.parents, unit=one_unit))
             self._joint[name] = names
         return names
 
@@ -188,7 +157,7 @@ class Model(PlateDeclarations):
         """
         return self._joint.get(name, (name,))
 
-    def fixed(self, name, plate=None, label=None):
+    def fixed(self, name, plate=None, unit=None, label=None):
         """Declare a fixed input, supplied at simulate/fit time.
 
         Examples are exposure maps, pixel coordinates and PSF kernels; the
@@ -201,6 +170,9 @@ class Model(PlateDeclarations):
             deterministic functions receive the value.
         plate : str, optional
             Plate on which the input is a vector (one value per pixel, say).
+        unit : str or astropy.units.UnitBase, optional
+            Unit of its values (``"s"``); Quantity values are converted to it,
+            plain numbers are taken as in it.
         label : str, optional
             LaTeX label, without the plate index; guessed from the name by
             default.
@@ -213,20 +185,22 @@ class Model(PlateDeclarations):
         Raises
         ------
         ModelError
-            If the name is not an identifier or is already used.
+            If the name is not an identifier or is already used, or the unit
+            cannot be read.
 
         Examples
         --------
         >>> import pgmsim as pg
         >>> m = pg.Model("stamp")
-        >>> m.fixed("ex", plate="pixels")
+        >>> m.fixed("ex", plate="pixels", unit="s")
         'ex'
-        >>> m.node("ex").kind
-        <NodeKind.FIXED: 'fixed'>
+        >>> m.node("ex").kind, m.node("ex").unit
+        (<NodeKind.FIXED: 'fixed'>, Unit("s"))
         """
-        return self._add(Node(name, NodeKind.FIXED, self._label(name, label), plate))
+        return self._add(Node(name, NodeKind.FIXED, checked_label(name, label), plate,
+                              unit=declared_unit(name, unit)))
 
-    def deterministic(self, name=None, func=None, plate=None, label=None):
+    def deterministic(self, name=None, func=None, plate=None, unit=None, label=None):
         """Declare a deterministic node, a function of its parents.
 
         The parents are the function's argument names. The function is written
@@ -247,6 +221,9 @@ class Model(PlateDeclarations):
             parents.
         plate : str, optional
             Plate on which the value is a vector.
+        unit : str or astropy.units.UnitBase, optional
+            Unit of its values (the function computes with plain numbers in
+            the units of its parents).
         label : str, optional
             LaTeX label, without the plate index.
 
@@ -259,7 +236,8 @@ class Model(PlateDeclarations):
         ------
         ModelError
             If an argument names no declared node, the function takes
-            ``*args`` or ``**kwargs``, or the name is already used.
+            ``*args`` or ``**kwargs``, the name is already used, or the unit
+            cannot be read.
 
         Examples
         --------
@@ -281,17 +259,18 @@ class Model(PlateDeclarations):
             name, func = None, name
         if func is None:
             def decorator(f):
-                self.deterministic(name or f.__name__, f, plate=plate, label=label)
+                self.deterministic(name or f.__name__, f, plate=plate, unit=unit,
+                                   label=label)
                 return f
             return decorator
         name = name or func.__name__
-        parents = self._function_parents(name, func)
+        parents = function_parents(name, func, self.graph)
         return self._add(
-            Node(name, NodeKind.DETERMINISTIC, self._label(name, label), plate,
-                 func=func, parents=parents)
+            Node(name, NodeKind.DETERMINISTIC, checked_label(name, label), plate,
+                 func=func, parents=parents, unit=declared_unit(name, unit))
         )
 
-    def data(self, name, distribution, plate=None, label=None):
+    def data(self, name, distribution, plate=None, unit=None, label=None):
         """Declare a data node with its sampling distribution.
 
         Parameters
@@ -303,6 +282,8 @@ class Model(PlateDeclarations):
             nodes or are numbers.
         plate : str, optional
             Plate on which the data are a vector (one value per pixel, say).
+        unit : str or astropy.units.UnitBase, optional
+            Unit of the data (``"ct"``); Quantity data are converted to it.
         label : str, optional
             LaTeX label, without the plate index.
 
@@ -315,8 +296,9 @@ class Model(PlateDeclarations):
         ------
         ModelError
             If the distribution is missing or not a pgmsim distribution, an
-            argument names no declared node, or an argument lives on a plate
-            that does not broadcast against the node's plate.
+            argument names no declared node, an argument lives on a plate
+            that does not broadcast against the node's plate, or the unit
+            cannot be read.
 
         Examples
         --------
@@ -331,10 +313,11 @@ class Model(PlateDeclarations):
         """
         if distribution is None:
             raise ModelError(f"data node {name!r} needs a sampling distribution")
-        self._check_distribution(name, distribution, "sampling distribution")
+        check_distribution(name, distribution, "sampling distribution")
         return self._add(
-            Node(name, NodeKind.DATA, self._label(name, label), plate,
-                 distribution=distribution, parents=distribution.parents)
+            Node(name, NodeKind.DATA, checked_label(name, label), plate,
+                 distribution=distribution, parents=distribution.parents,
+                 unit=declared_unit(name, unit))
         )
 
     # ------------------------------------------------------------------
@@ -523,54 +506,10 @@ class Model(PlateDeclarations):
 
     # ------------------------------------------------------------------
     # internals
-    def _label(self, name, label):
-        if label is not None and not isinstance(label, str):
-            raise ModelError(f"node {name!r}: label must be a string, got {label!r}")
-        return label if label is not None else default_label(name)
-
-    def _check_distribution(self, name, dist, what):
-        if not isinstance(dist, Distribution):
-            raise ModelError(
-                f"node {name!r}: the {what} must be a pgmsim distribution such as "
-                f"pg.Uniform(0, 1), got {type(dist).__name__} {dist!r}"
-            )
-
-    def _function_parents(self, name, func):
-        try:
-            signature = inspect.signature(func)
-        except (TypeError, ValueError) as err:
-            raise ModelError(f"deterministic node {name!r}: cannot read the "
-                             "signature of its function") from err
-        parents = []
-        for p in signature.parameters.values():
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise ModelError(
-                    f"deterministic node {name!r}: *args/**kwargs are not allowed; "
-                    "name each parent node as an argument"
-                )
-            if p.default is p.empty or p.name in self.graph:
-                parents.append(p.name)
-        return tuple(parents)
-
     def _add(self, node):
         name = node.name
-        if not isinstance(name, str) or not name.isidentifier():
-            raise ModelError(f"node name must be a Python identifier, got {name!r}")
-        if name in self.graph:
-            old = self.node(name)
-            raise ModelError(
-                f"duplicate node name {name!r}: already declared as a "
-                f"{old.kind.value} node"
-            )
-        if name in node.parents:
-            raise ModelError(f"node {name!r} depends on itself: a cycle {name} -> {name}")
-        missing = [p for p in node.parents if p not in self.graph]
-        if missing:
-            known = ", ".join(self.graph) or "none yet"
-            raise ModelError(
-                f"node {name!r} refers to unknown node(s) {', '.join(map(repr, missing))}; "
-                f"known nodes: {known} (declare parents before their children)"
-            )
+        check_name(self.graph, name)
+        check_parents(self.graph, node)
         created = node.plate is not None and node.plate not in self.plates
         if created:
             self.plate(node.plate)

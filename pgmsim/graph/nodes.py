@@ -75,6 +75,8 @@ class Node:
         The function of a deterministic node.
     parents : tuple of str
         Names of the nodes this one depends on.
+    unit : astropy.units.UnitBase or None
+        The unit of its values, if declared (see :mod:`pgmsim.graph.units`).
 
     Examples
     --------
@@ -91,6 +93,7 @@ class Node:
     distribution: Optional[Distribution] = None
     func: Optional[Callable] = None
     parents: tuple = ()
+    unit: Optional[object] = None
 
 
 _GREEK = {

@@ -190,7 +190,8 @@ def counts_posterior():
     m.plate("bands", size=2, index="b")
     m.param("eff", pg.Uniform(0.5, 1.0), plate="bands")
     m.data("N", pg.Poisson("lam"), plate="obs")
-    return m.posterior(data={"N": [3, 5, 4]})
+    m.data("z", pg.Normal("eff", 0.1), plate="bands")  # every parameter is used
+    return m.posterior(data={"N": [3, 5, 4], "z": [0.7, 0.9]})
 
 
 def test_from_sampler_keeps_only_the_steps_done():
@@ -247,5 +248,61 @@ def test_trace_draws_every_walker_of_every_parameter():
             assert len(ax.lines) == 5
             np.testing.assert_array_equal(ax.lines[3].get_ydata(), chain[10:, 3, k])
         assert fig.axes[0].get_ylabel() == "p0"
+    finally:
+        plt.close(fig)
+
+
+def flux_posterior():
+    """Two parameters, one with a unit and one without."""
+    m = pg.Model("flux")
+    m.param("F", pg.LogUniform(1e-3, 1.0), unit="ct / (s cm2)")
+    m.param("w", pg.Uniform(0.5, 1.5))
+    m.deterministic("mu", lambda F, w: F * w)
+    m.data("N", pg.Poisson("mu"), plate="obs")
+    return m.posterior(data={"N": [0, 1, 0]})
+
+
+def test_summary_gives_each_parameter_its_unit():
+    post = flux_posterior()
+    res = result_of(np.abs(ar1_chain(PHIS, nsteps=80, nwalkers=4, seed=3)), ["F", "w"], post)
+    table = res.summary()
+    assert table.colnames == ["name", "unit", "median", "lower", "upper", "mean", "std", "ess"]
+    assert list(table["unit"]) == ["ct / (s cm2)", ""]
+    assert "ct / (s cm2)" in "\n".join(table.pformat())
+
+
+def test_summary_without_units_or_without_a_posterior_has_no_unit_column():
+    chain = ar1_chain(PHIS, nsteps=80, nwalkers=4, seed=3)
+    assert result_of(chain, ["F", "w"]).summary().colnames[:2] == ["name", "median"]
+    post = counts_posterior()
+    three = result_of(np.abs(ar1_chain([0.5] * 3, nsteps=80, nwalkers=4, seed=3)),
+                      post.param_names, post)
+    assert "unit" not in three.summary().colnames
+
+
+def test_corner_and_trace_label_axes_with_units():
+    post = flux_posterior()
+    res = result_of(np.abs(ar1_chain(PHIS, nsteps=80, nwalkers=4, seed=3)), ["F", "w"], post)
+    unit = r"[$\mathrm{ct\,s^{-1}\,cm^{-2}}$]"
+    assert res.labels() == [f"$F$ {unit}", r"$w$"]
+    fig = res.corner()
+    try:
+        assert fig.axes[2].get_xlabel() == f"$F$ {unit}"
+        assert fig.axes[2].get_ylabel() == "$w$"
+    finally:
+        plt.close(fig)
+    fig = res.trace()
+    try:
+        assert [ax.get_ylabel() for ax in fig.axes] == [f"$F$ {unit}", "$w$"]
+    finally:
+        plt.close(fig)
+
+
+def test_a_result_without_a_posterior_has_no_units():
+    res = result_of(np.abs(ar1_chain(PHIS, nsteps=80, nwalkers=4, seed=3)), ["F", "w"])
+    assert res.labels() == ["F", "w"]
+    fig = res.trace()
+    try:
+        assert [ax.get_ylabel() for ax in fig.axes] == ["F", "w"]
     finally:
         plt.close(fig)
