@@ -392,10 +392,13 @@ class Model(PlateDeclarations):
         Parameters
         ----------
         inputs : dict, optional
-            Values of the fixed inputs (all of them are required).
+            Values of the fixed inputs (all of them are required). A
+            :class:`~astropy.units.Quantity` is converted to its node's unit
+            (see :func:`pgmsim.graph.units.plain_value`); numbers are taken
+            as in it.
         params : dict, optional
-            Values of some or all parameters; the others are drawn from their
-            priors.
+            Values of some or all parameters (numbers or Quantities); the
+            others are drawn from their priors.
         seed : int or numpy.random.Generator, optional
             The same seed gives the same result.
 
@@ -480,7 +483,8 @@ class Model(PlateDeclarations):
         data : dict
             Observed values of every data node.
         inputs : dict, optional
-            Values of every fixed input.
+            Values of every fixed input. Quantities, in ``data`` too, are
+            converted to their node's unit; numbers are taken as in it.
 
         Returns
         -------

@@ -104,7 +104,7 @@ def plain_value(node, value, what):
 
     A plain number (or array) is returned unchanged: it is taken as already
     in the node's unit. A dimensionless Quantity is a plain number for a node
-    without a unit.
+    without a unit. A list of Quantities is read as one Quantity.
 
     Parameters
     ----------
@@ -125,7 +125,9 @@ def plain_value(node, value, what):
     ValueError
         If ``value`` is a Quantity whose unit cannot be converted to the
         node's, or the node has no unit and the Quantity is not
-        dimensionless; the message names the node and both units.
+        dimensionless, the message naming the node and both units; or a
+        list of Quantities in units that do not convert to one another, or
+        mixed with plain numbers.
 
     Examples
     --------
@@ -144,9 +146,18 @@ def plain_value(node, value, what):
     ValueError: inputs: fixed node 't' is in s; got a Quantity in m, which cannot be converted ...
     """
     units = sys.modules.get("astropy.units")
-    if units is None or not isinstance(value, units.Quantity):
+    if units is None:
         return value  # without astropy loaded no value can be a Quantity
     where = f"{what}: {node.kind.value} node {node.name!r}"
+    if isinstance(value, (list, tuple)) and any(isinstance(v, units.Quantity) for v in value):
+        try:
+            value = units.Quantity(value)
+        except (TypeError, units.UnitsError) as err:
+            raise ValueError(f"{where} was given a list of Quantities that is not one "
+                             f"Quantity ({err}): give every element as a Quantity in compatible "
+                             "units") from None
+    if not isinstance(value, units.Quantity):
+        return value
     if node.unit is None:
         if value.unit.physical_type == "dimensionless":
             return value.to_value(units.dimensionless_unscaled)

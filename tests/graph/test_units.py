@@ -132,3 +132,14 @@ def test_plain_value_leaves_plain_values_alone():
     assert plain_value(node, values, "inputs") is values
     assert plain_value(node, [1, 2], "inputs") == [1, 2]
     np.testing.assert_array_equal(plain_value(node, [1, 2] * u.min, "inputs"), [60, 120])
+
+
+def test_a_list_of_quantities_is_one_quantity():
+    m = rate_model()
+    post = m.posterior(data={"N": [3 * u.ct, 5 * u.ct, 4 * u.ct]}, inputs={"t": 100.0})
+    np.testing.assert_array_equal(post.data["N"], [3, 5, 4])
+    node = m.node("t")
+    np.testing.assert_array_equal(plain_value(node, [1 * u.s, 2 * u.ks], "inputs"), [1, 2000])
+    for mixed in ([1 * u.s, 2], (1 * u.s, 2 * u.m)):
+        with pytest.raises(ValueError, match="inputs: fixed node 't' .*list of Quantities"):
+            plain_value(node, mixed, "inputs")
