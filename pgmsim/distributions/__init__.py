@@ -5,9 +5,11 @@ nodes (``pg.Poisson("mu")``, ``pg.Normal("mu_pop", "sigma_pop")``). Densities ar
 written in plain numpy, fully normalised, vectorised by broadcasting, and return
 ``-inf`` (never NaN) outside the support.
 
-:mod:`.base` holds the base class, :mod:`.continuous` and :mod:`.discrete` the
-distributions of one variable, :mod:`.joint` those of several variables
-(:class:`MapPrior`).
+:mod:`.base` holds the base class, :mod:`.moments` its mean, variance and
+deviance, :mod:`.constraints` what arguments must satisfy (declared once per
+class, checked for constants and for values known when a posterior is built),
+:mod:`.continuous` and :mod:`.discrete` the distributions of one variable,
+:mod:`.joint` those of several variables (:class:`MapPrior`).
 """
 
 from .base import Distribution, UndefinedQuantityError

@@ -15,22 +15,10 @@ from numbers import Real
 import numpy as np
 
 from ._format import format_number
+from .constraints import EXACT_INTEGER, check_constants, check_known, check_representable
+from .moments import Moments, UndefinedQuantityError
 
 __all__ = ["Distribution", "UndefinedQuantityError"]
-
-
-class UndefinedQuantityError(ValueError):
-    """A distribution has no known mean, variance or deviance.
-
-    Examples
-    --------
-    >>> import pgmsim as pg
-    >>> pg.Gamma(2.0, 1.0).deviance(1.0)
-    Traceback (most recent call last):
-        ...
-    pgmsim.distributions.base.UndefinedQuantityError: Gamma has no deviance here: it defines no _saturated
-    """
-
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -71,7 +59,7 @@ def _overflowed(out, *args):
     return np.where(np.isnan(out) & ~nan_arg, -np.inf, out)
 
 
-class Distribution:
+class Distribution(Moments):
     r"""Base class of priors and sampling distributions.
 
     Subclasses set ``arg_names``, ``latex_name`` and implement ``_logpdf``,
@@ -83,6 +71,14 @@ class Distribution:
     Optional hooks give :meth:`mean`, :meth:`variance` and :meth:`deviance`:
     ``_mean(*params)``, ``_variance(*params)`` and ``_saturated(x, *params)``
     (the arguments at which the density of ``x`` is largest).
+
+    What the arguments must satisfy is declared once, in ``arg_constraints``
+    (see :mod:`pgmsim.distributions.constraints`), and checked for constant
+    arguments when the distribution is made and for values known before
+    fitting by :meth:`check_arguments`. Constant arguments beyond float64 are
+    refused: those for which the log-density at the typical point given by
+    the ``_typical(*params)`` hook (a median or mean), or that point itself,
+    is not finite. A class that declares neither has neither checked.
 
     Parameters
     ----------
@@ -97,7 +93,10 @@ class Distribution:
         argument is neither a number nor a string.
     ValueError
         If a string argument is not a valid node name, a number is not
-        finite, or constant arguments are invalid (e.g. ``low >= high``).
+        finite, constant arguments break ``arg_constraints`` (e.g.
+        ``low >= high``), or all arguments are numbers and the distribution
+        cannot be represented in float64 (e.g. ``Uniform(-1e308, 1e308)``,
+        whose width overflows).
 
     Examples
     --------
@@ -133,8 +132,11 @@ class Distribution:
     nvars: int = 1
     #: set in a class body when its densities are already -inf outside _support
     checks_support: bool = False
-    # hooks of mean, variance and deviance; None where the quantity is unknown
-    _mean = _variance = _saturated = None
+    #: what each argument must satisfy: argument name -> Constraint
+    arg_constraints: dict = {}
+    # hook: a point in the bulk of the distribution, where the log-density
+    # must be finite (a median or a mean); None: no check beyond float64
+    _typical = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -177,8 +179,10 @@ class Distribution:
                     f"name of a node, got {type(arg).__name__} {arg!r}"
                 )
         self.args = tuple(float(a) if not isinstance(a, str) else a for a in args)
+        check_constants(self, {name: arg for name, arg in zip(self.arg_names, self.args)
+                               if not isinstance(arg, str)})
         if not self.parents:
-            self._check_args(*self.args)
+            check_representable(self)
 
     # -- structure -------------------------------------------------------
     @property
@@ -186,8 +190,47 @@ class Distribution:
         """Names of the nodes the arguments refer to, in argument order."""
         return tuple(a for a in self.args if isinstance(a, str))
 
-    def _check_args(self, *params):
-        """Raise ValueError if constant arguments are invalid (e.g. low >= high)."""
+    def check_arguments(self, known, node):
+        """Check argument values known before fitting against ``arg_constraints``.
+
+        Called when a posterior is built, for arguments that name fixed inputs
+        (or functions of them): each value is checked, elementwise, to be
+        finite and to meet its argument's constraint; a constraint between
+        two arguments (``low < high``) is checked where both are known (the
+        constant arguments are known), and, when every argument is known,
+        that the distribution can be represented in float64. Arguments not
+        in ``known`` are skipped.
+
+        Parameters
+        ----------
+        known : dict
+            Values (scalars or arrays, broadcast together) of some arguments,
+            by argument name (``"sigma"``, not the node's name).
+        node : str
+            The node whose distribution this is, named in messages.
+
+        Raises
+        ------
+        TypeError
+            If a value is not numeric.
+        ValueError
+            If a name is not an argument, the arrays do not broadcast, or
+            some values are not finite or break a constraint: the message
+            names the node, the argument, the number of bad values and the
+            first one with its index.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> pg.Normal("mu", "sigma").check_arguments({"sigma": np.array([0.5, 2.0])}, "y")
+        >>> pg.Normal("mu", "sigma").check_arguments({"sigma": np.array([-1.0, 2.0])}, "y")
+        Traceback (most recent call last):
+          ...
+        ValueError: node 'y': Normal needs sigma > 0; 1 value(s) are not, first -1 at index 0
+        """
+        constants = {name: arg for name, arg in zip(self.arg_names, self.args)
+                     if not isinstance(arg, str) and name not in known}
+        check_known(self, {**constants, **known}, node)
 
     def _resolve(self, params):
         if params is None:
@@ -280,110 +323,6 @@ class Distribution:
         (1.0, 3.0)
         """
         return self._support(*self._resolve(params))
-
-    def mean(self, params=None):
-        """The mean, where a closed form is known.
-
-        Parameters
-        ----------
-        params : sequence of array_like, optional
-            Values of the arguments, needed when some of them name nodes;
-            the mean broadcasts over them.
-
-        Returns
-        -------
-        numpy.ndarray or float
-            Shape ``(..., nvars)`` for a distribution of several variables.
-
-        Raises
-        ------
-        UndefinedQuantityError
-            A ``ValueError`` naming the distribution, if the mean is not known.
-
-        Examples
-        --------
-        >>> import pgmsim as pg
-        >>> float(pg.Gamma(3, 2).mean()), pg.Poisson("mu").mean(params=([1.0, 4.0],))
-        (1.5, array([1., 4.]))
-        """
-        return self._quantity("mean", params)
-
-    def variance(self, params=None):
-        """The variance, where a closed form is known.
-
-        Parameters
-        ----------
-        params : sequence of array_like, optional
-            As for :meth:`mean`.
-
-        Returns
-        -------
-        numpy.ndarray or float
-            The marginal variances, shape ``(..., nvars)``, for several variables.
-
-        Raises
-        ------
-        UndefinedQuantityError
-            If the variance is not known (see :meth:`mean`).
-
-        Examples
-        --------
-        >>> import pgmsim as pg
-        >>> float(pg.Normal(0, 3).variance()), float(pg.Uniform(0, 6).variance())
-        (9.0, 3.0)
-        """
-        return self._quantity("variance", params)
-
-    def deviance(self, x, params=None):
-        """Twice the log density ratio of the saturated model to this one, per point.
-
-        The saturated model puts the arguments where the density of each
-        ``x`` is largest (a Poisson or Normal mean equal to ``x``).
-
-        Parameters
-        ----------
-        x : array_like
-            The values.
-        params : sequence of array_like, optional
-            As for :meth:`logpdf`.
-
-        Returns
-        -------
-        numpy.ndarray or float
-            Elementwise: ``((x - mu) / sigma)**2`` for a Normal.
-
-        Raises
-        ------
-        UndefinedQuantityError
-            If the saturated model is not known (see :meth:`mean`).
-
-        Examples
-        --------
-        >>> import pgmsim as pg
-        >>> pg.Normal(1.0, 2.0).deviance([1.0, 5.0])
-        array([0., 4.])
-        >>> round(float(pg.Poisson(1.0).deviance(2)), 6)     # 2 (2 ln 2 - 1)
-        0.772589
-        """
-        return self._quantity("deviance", params, np.asarray(x, dtype=float))
-
-    def _quantity(self, what, params, *x):
-        hook = "_saturated" if what == "deviance" else "_" + what
-        if getattr(self, hook) is None:
-            raise UndefinedQuantityError(f"{type(self).__name__} has no {what} here: it "
-                                         f"defines no {hook}")
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            args = [np.asarray(a, dtype=float) for a in self._resolve(params)]
-            if what != "deviance":
-                out = np.asarray(getattr(self, hook)(*args), dtype=float)
-            else:
-                saturated = self._saturated(*x, *args)
-                out = 2.0 * (self._log_kernel(*x, *saturated) - self._log_kernel(*x, *args))
-        return out[()] if out.ndim == 0 else out
-
-    def _log_kernel(self, x, *params):
-        """The log density less terms that cancel in :meth:`deviance`."""
-        return self._logpdf(x, *params)
 
     def sample_vars(self, rng, size=None, params=None):
         """Draws as one array per variable, for distributions of any number.
@@ -536,7 +475,9 @@ class Distribution:
         TypeError
             If the values are not numeric.
         ValueError
-            If some values are NaN or infinite.
+            If some values are NaN or infinite, or, for a :attr:`discrete`
+            distribution, counts of 2**53 or more in size (float64 rounds
+            integers beyond 2**53).
 
         Examples
         --------
@@ -551,6 +492,15 @@ class Distribution:
             bad = np.flatnonzero(~np.isfinite(x))
             raise ValueError(f"data for node {node!r} contain {bad.size} non-finite "
                              f"value(s) (NaN or inf), first at index {bad[0]}")
+        # 2**53 itself is refused: it may be 2**53 + 1 rounded on the way here
+        if self.discrete and np.any((x >= EXACT_INTEGER) | (x <= -EXACT_INTEGER)):
+            bad = np.flatnonzero((x >= EXACT_INTEGER) | (x <= -EXACT_INTEGER))
+            first = x.flat[bad[0]].item()
+            first = f"{first:.17g}" if isinstance(first, float) else first
+            raise ValueError(
+                f"{type(self).__name__} data for node {node!r} must be counts below "
+                f"2**53 = {EXACT_INTEGER}, beyond which float64 rounds integers; "
+                f"{bad.size} value(s) are not, first {first} at index {bad[0]}")
         return x.astype(float)
 
     def loglike(self, x):

@@ -8,22 +8,33 @@ import numpy as np
 from scipy import special
 
 from .base import _LOG_2PI, Distribution, _overflowed
+from .constraints import greater_than, positive
 
 __all__ = ["Uniform", "LogUniform", "Normal", "LogNormal", "HalfNormal", "Exponential",
            "Gamma", "Beta"]
 
 
-def _positive_args(*names):
-    """A ``_check_args`` that refuses constant arguments ``names`` not > 0, naming them."""
+def _log_ratio(high, low):
+    """``ln(high / low)`` for ``0 < low < high``, finite even where the ratio overflows.
 
-    def _check_args(self, *params):
-        values = dict(zip(self.arg_names, params))
-        if not all(values[n] > 0 for n in names):
-            raise ValueError(f"{type(self).__name__} needs "
-                             + " and ".join(f"{n} > 0" for n in names) + ", got "
-                             + ", ".join(f"{n}={values[n]}" for n in names))
+    The ratio keeps bounds close together exact; where it overflows, the
+    difference of the logs is far from zero and loses nothing.
 
-    return _check_args
+    Examples
+    --------
+    >>> round(float(_log_ratio(1e300, 1e-300)), 6)      # 600 ln 10
+    1381.551056
+    """
+    log_ratio = np.log(high / low)
+    if np.all(log_ratio < np.inf):
+        return log_ratio
+    return np.where(log_ratio < np.inf, log_ratio, np.log(high) - np.log(low))
+
+
+def _log_ratio_scalar(high, low):
+    """:func:`_log_ratio` of two floats, with :mod:`math`."""
+    ratio = high / low
+    return math.log(ratio) if ratio < math.inf else math.log(high) - math.log(low)
 
 
 class Uniform(Distribution):
@@ -33,6 +44,8 @@ class Uniform(Distribution):
     ----------
     low, high : float or str
         Bounds of the support, ``low < high``; numbers or names of nodes.
+        Constant bounds whose width ``high - low`` overflows float64 are
+        refused: the density would be zero everywhere.
 
     Examples
     --------
@@ -44,10 +57,7 @@ class Uniform(Distribution):
     arg_names = ("low", "high")
     latex_name = r"\mathcal{U}"
     checks_support = True
-
-    def _check_args(self, low, high):
-        if not low < high:
-            raise ValueError(f"Uniform needs low < high, got low={low}, high={high}")
+    arg_constraints = {"high": greater_than("low")}
 
     def _logpdf(self, x, low, high):
         inside = (x >= low) & (x <= high)
@@ -65,7 +75,9 @@ class Uniform(Distribution):
         return (low, high)
 
     def _mean(self, low, high):
-        return 0.5 * (low + high)
+        return 0.5 * low + 0.5 * high  # low + high may overflow
+
+    _typical = _mean
 
     def _variance(self, low, high):
         return (high - low) ** 2 / 12.0
@@ -74,7 +86,9 @@ class Uniform(Distribution):
 class LogUniform(Distribution):
     r"""Log-uniform (scale-invariant) distribution on ``[low, high]``, ``low > 0``.
 
-    The density is ``1 / (x ln(high/low))``.
+    The density is ``1 / (x ln(high/low))``, with ``ln(high/low)`` computed
+    as ``ln high - ln low`` where the ratio overflows: every ``0 < low <
+    high`` of float64 is represented (``LogUniform(1e-300, 1e300)``).
 
     Parameters
     ----------
@@ -91,20 +105,15 @@ class LogUniform(Distribution):
     arg_names = ("low", "high")
     latex_name = r"\log\mathcal{U}"
     checks_support = True
-
-    def _check_args(self, low, high):
-        if not 0 < low < high:
-            raise ValueError(
-                f"LogUniform needs 0 < low < high, got low={low}, high={high}"
-            )
+    arg_constraints = {"low": positive, "high": greater_than("low")}
 
     def _logpdf(self, x, low, high):
         inside = (x >= low) & (x <= high)
-        return np.where(inside, -np.log(x) - np.log(np.log(high / low)), -np.inf)
+        return np.where(inside, -np.log(x) - np.log(_log_ratio(high, low)), -np.inf)
 
     def _logpdf_scalar(self, x, low, high):
         if low <= x <= high and 0 < low < high:
-            return -math.log(x) - math.log(math.log(high / low))
+            return -math.log(x) - math.log(_log_ratio_scalar(high, low))
         return -math.inf
 
     def _sample(self, rng, size, low, high):
@@ -114,10 +123,13 @@ class LogUniform(Distribution):
         return (low, high)
 
     def _mean(self, low, high):
-        return (high - low) / np.log(high / low)
+        return (high - low) / _log_ratio(high, low)
 
     def _variance(self, low, high):
-        return (high**2 - low**2) / (2.0 * np.log(high / low)) - self._mean(low, high) ** 2
+        return (high**2 - low**2) / (2.0 * _log_ratio(high, low)) - self._mean(low, high) ** 2
+
+    def _typical(self, low, high):
+        return np.exp(0.5 * (np.log(low) + np.log(high)))  # the median
 
 
 class Normal(Distribution):
@@ -143,7 +155,7 @@ class Normal(Distribution):
     latex_name = r"\mathcal{N}"
     checks_support = True
 
-    _check_args = _positive_args("sigma")
+    arg_constraints = {"sigma": positive}
 
     def _logpdf(self, x, mu, sigma):
         out = self._log_kernel(x, mu, sigma) - np.log(sigma) - 0.5 * _LOG_2PI
@@ -163,6 +175,8 @@ class Normal(Distribution):
 
     def _mean(self, mu, sigma):
         return mu + 0.0 * sigma
+
+    _typical = _mean
 
     def _variance(self, mu, sigma):
         return sigma**2 + 0.0 * mu
@@ -241,7 +255,7 @@ class LogNormal(Distribution):
     latex_name = r"\log\mathcal{N}"
     checks_support = True
 
-    _check_args = _positive_args("sigma")
+    arg_constraints = {"sigma": positive}
 
     def _logpdf(self, x, mu, sigma):
         inside = (x > 0) & (sigma > 0) & np.isfinite(x)
@@ -266,6 +280,9 @@ class LogNormal(Distribution):
     def _mean(self, mu, sigma):
         return np.exp(mu + 0.5 * sigma**2)
 
+    def _typical(self, mu, sigma):
+        return np.exp(mu) + 0.0 * sigma  # the median
+
     def _variance(self, mu, sigma):
         return np.expm1(sigma**2) * np.exp(2.0 * mu + sigma**2)
 
@@ -289,7 +306,7 @@ class HalfNormal(Distribution):
     latex_name = r"\mathcal{N}_{+}"
     checks_support = True
 
-    _check_args = _positive_args("sigma")
+    arg_constraints = {"sigma": positive}
 
     def _logpdf(self, x, sigma):
         z = x / sigma
@@ -310,6 +327,8 @@ class HalfNormal(Distribution):
 
     def _mean(self, sigma):
         return sigma * math.sqrt(2.0 / math.pi)
+
+    _typical = _mean
 
     def _variance(self, sigma):
         return sigma**2 * (1.0 - 2.0 / math.pi)
@@ -334,7 +353,7 @@ class Exponential(Distribution):
     latex_name = r"\mathrm{Exp}"
     checks_support = True
 
-    _check_args = _positive_args("rate")
+    arg_constraints = {"rate": positive}
 
     def _logpdf(self, x, rate):
         out = np.log(rate) - rate * x
@@ -353,6 +372,8 @@ class Exponential(Distribution):
 
     def _mean(self, rate):
         return 1.0 / rate
+
+    _typical = _mean
 
     def _variance(self, rate):
         return 1.0 / rate**2
@@ -382,7 +403,7 @@ class Gamma(Distribution):
     latex_name = r"\Gamma"
     checks_support = True
 
-    _check_args = _positive_args("alpha", "beta")
+    arg_constraints = {"alpha": positive, "beta": positive}
 
     def _logpdf(self, x, alpha, beta):
         inside = (x > 0) & (alpha > 0) & (beta > 0) & np.isfinite(x)
@@ -405,6 +426,8 @@ class Gamma(Distribution):
 
     def _mean(self, alpha, beta):
         return alpha / beta
+
+    _typical = _mean
 
     def _variance(self, alpha, beta):
         return alpha / beta**2
@@ -429,7 +452,7 @@ class Beta(Distribution):
     latex_name = r"\mathrm{Beta}"
     checks_support = True
 
-    _check_args = _positive_args("a", "b")
+    arg_constraints = {"a": positive, "b": positive}
 
     def _logpdf(self, x, a, b):
         inside = (x > 0) & (x < 1) & (a > 0) & (b > 0)
@@ -445,6 +468,8 @@ class Beta(Distribution):
 
     def _mean(self, a, b):
         return a / (a + b)
+
+    _typical = _mean
 
     def _variance(self, a, b):
         return a * b / ((a + b) ** 2 * (a + b + 1.0))

@@ -6,6 +6,7 @@ import numpy as np
 from scipy import special
 
 from .base import Distribution, _overflowed
+from .constraints import nonnegative
 
 __all__ = ["Poisson", "poisson_log_kernel"]
 
@@ -37,6 +38,9 @@ class Poisson(Distribution):
 
     The log-mass includes ``-log N!``. With ``mu = 0`` only ``N = 0`` is possible.
 
+    Observed counts must be below 2**53, beyond which float64 rounds
+    integers, and so must a constant mean (counts near it would be rounded).
+
     Parameters
     ----------
     mu : float or str
@@ -54,10 +58,7 @@ class Poisson(Distribution):
     latex_name = r"\mathrm{Poisson}"
     discrete = True
     checks_support = True
-
-    def _check_args(self, mu):
-        if not mu >= 0:
-            raise ValueError(f"Poisson needs mu >= 0, got mu={mu}")
+    arg_constraints = {"mu": nonnegative}
 
     def _logpdf(self, x, mu):
         integer = (x >= 0) & (x == np.floor(x)) & np.isfinite(x)
@@ -77,6 +78,9 @@ class Poisson(Distribution):
         return mu
 
     _variance = _mean
+
+    def _typical(self, mu):
+        return np.floor(mu)  # a count next to the mean
 
     def _saturated(self, x, mu):
         return (x,)
@@ -98,8 +102,8 @@ class Poisson(Distribution):
         Raises
         ------
         ValueError
-            If a count is negative, not an integer, NaN or infinite; the
-            message gives the first one and its index.
+            If a count is negative, not an integer, not below 2**53, NaN or
+            infinite; the message gives the first one and its index.
 
         Examples
         --------

@@ -78,10 +78,10 @@ class JointDistribution(Distribution):
     >>> m = pg.Model("disc")
     >>> m.param(("x0", "y0"), prior)
     ('x0', 'y0')
-    >>> _ = m.data("z", pg.Normal("x0", 1.0))
+    >>> _ = m.data("z", pg.Normal("x0", 1.0)); _ = m.data("w", pg.Normal("y0", 1.0))
     >>> print(m.factorization())
-    p(x0, y0, z) = p(x0, y0) p(z | x0)
-    >>> draws = m.posterior(data={"z": 0.3}).sample_prior(seed=0, n=1000)
+    p(x0, y0, z, w) = p(x0, y0) p(z | x0) p(w | y0)
+    >>> draws = m.posterior(data={"z": 0.3, "w": 0.1}).sample_prior(seed=0, n=1000)
     >>> draws.shape, bool(np.all(np.hypot(draws[:, 0], draws[:, 1]) <= 1.0))
     ((1000, 2), True)
     """
@@ -301,9 +301,6 @@ class JointDistribution(Distribution):
             return self.latex_name
         return f"{self.latex_name}({', '.join(variables)})"
 
-    def _check_args(self, *params):
-        """Joint priors have no node arguments to check."""
-
 
 class MapPrior(JointDistribution):
     r"""A 2-D prior density given by an image, pixel by pixel.
@@ -340,9 +337,11 @@ class MapPrior(JointDistribution):
     The image is checked when the prior is declared for its parameters with
     :meth:`pgmsim.Model.param` -- the error then names them -- or, used on
     its own, at its first use: negative, NaN or infinite values, an image
-    that is all zero or not 2-D, and an extent that is not four finite
-    numbers with ``xmin < xmax`` and ``ymin < ymax`` are errors
-    (``ValueError``).
+    that is all zero or not 2-D, an extent that is not four finite numbers
+    with ``xmin < xmax`` and ``ymin < ymax``, and pixels whose width or
+    height overflows or underflows float64 are errors (``ValueError``). The
+    density is computed in logs from the image scaled by its largest value,
+    so that neither the sum of the image nor the area of a pixel overflows.
 
     Examples
     --------
@@ -376,18 +375,25 @@ class MapPrior(JointDistribution):
         if self._problem is not None:
             return
         self.extent = tuple(float(e) for e in extent)
-        ny, nx = self.image.shape
-        xmin, xmax, ymin, ymax = self.extent
-        self.pixel_size = ((xmax - xmin) / nx, (ymax - ymin) / ny)
-        self.probabilities = self.image / self.image.sum()
+        self.pixel_size = self._pixel_size(self.image.shape, self.extent)
+        # scaled by the largest pixel first, so that the sum cannot overflow
+        scaled = self.image / self.image.max()
+        self.probabilities = scaled / scaled.sum()
         with np.errstate(divide="ignore"):
-            density = self.probabilities / (self.pixel_size[0] * self.pixel_size[1])
-            self._log_density = np.log(density)
+            # in logs: the area of a pixel may underflow where its log does not
+            self._log_density = (np.log(self.probabilities) - np.log(self.pixel_size[0])
+                                 - np.log(self.pixel_size[1]))
         cdf = np.cumsum(self.probabilities.ravel())
         self._cdf = cdf / cdf[-1]
 
     @staticmethod
-    def _find_problem(image, extent):
+    def _pixel_size(shape, extent):
+        (ny, nx), (xmin, xmax, ymin, ymax) = shape, extent
+        with np.errstate(over="ignore"):
+            return ((xmax - xmin) / nx, (ymax - ymin) / ny)
+
+    @classmethod
+    def _find_problem(cls, image, extent):
         if image.ndim != 2:
             return f"the image must be 2-D, got an array of shape {image.shape}"
         if image.size == 0:
@@ -419,6 +425,10 @@ class MapPrior(JointDistribution):
         if not (xmin < xmax and ymin < ymax):
             return (f"extent (xmin, xmax, ymin, ymax) = {extent!r} needs xmin < xmax "
                     "and ymin < ymax")
+        dx, dy = cls._pixel_size(image.shape, values)
+        if not (0 < dx < np.inf and 0 < dy < np.inf):
+            return (f"extent {extent!r} gives a pixel size ({dx:g}, {dy:g}) beyond float64 "
+                    "(the density would be zero or infinite); rescale the coordinates")
         return None
 
     def problem(self):

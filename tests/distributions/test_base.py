@@ -76,7 +76,8 @@ def test_prior_outside_the_support_is_minus_inf_for_one_point_and_a_batch():
     m.param("s", CarelessHalfLaplace(1.0))
     m.param("a", CarelessBox(0.0, 2.0))
     m.data("z", pg.Normal("s", 1.0))
-    post = m.posterior(data={"z": 0.5})
+    m.data("w", pg.Normal("a", 1.0))
+    post = m.posterior(data={"z": 0.5, "w": 0.5})
     assert post.log_prob([-0.5, 1.0]) == -np.inf
     assert post.log_prob([0.5, 3.0]) == -np.inf
     assert np.isfinite(post.log_prob([0.5, 1.0]))
@@ -126,7 +127,8 @@ def test_joint_prior_outside_its_region_is_minus_inf():
     m = pg.Model("careless joint")
     m.param(("x0", "y0"), prior)
     m.data("z", pg.Normal("x0", 1.0))
-    post = m.posterior(data={"z": 0.3})
+    m.data("w", pg.Normal("y0", 1.0))
+    post = m.posterior(data={"z": 0.3, "w": 0.3})
     assert post.log_prior([1.5, 0.5]) == -np.inf
     out = post.log_prob(np.array([[0.5, 0.5], [0.5, 2.0]]))
     assert np.isfinite(out[0]) and out[1] == -np.inf
@@ -210,3 +212,58 @@ def test_draws_and_densities_one_array_per_variable():
     assert len(x) == 1 and x[0].shape == (3,)
     np.testing.assert_allclose(pg.Normal("mu", 1.0).logpdf_vars(x, params=(0.0, 1.0)),
                                stats.norm.logpdf(x[0]))
+
+
+class CarelessHalfCauchy(Distribution):
+    """A user half-Cauchy prior: support ``(0, inf)`` declared, and a density
+    that ignores it (finite, and symmetric, at negative values)."""
+
+    arg_names = ("scale",)
+    latex_name = r"\mathrm{HalfCauchy}"
+
+    def _logpdf(self, x, scale):
+        return np.log(2.0 / (np.pi * scale)) - np.log1p((x / scale) ** 2)
+
+    def _sample(self, rng, size, scale):
+        return np.abs(scale * rng.standard_cauchy(size))
+
+    def _support(self, scale):
+        return (0.0, np.inf)
+
+
+def test_a_user_half_cauchy_prior_never_gives_a_negative_scale():
+    # data that pull the parameter below zero: only the prior's support keeps
+    # it positive, on the one-point path, the batch path and in emcee's chain
+    m = pg.Model("half cauchy")
+    m.param("tau", CarelessHalfCauchy(1.0))
+    m.data("y", pg.Normal("tau", 0.5), plate="obs")
+    post = m.posterior(data={"y": [-1.0, -1.5, -0.5, -1.2]})
+    assert post.log_prob([-1.0]) == -np.inf
+    assert np.isfinite(post.log_prob([0.1]))
+    out = post.log_prob(np.array([[-1.0], [0.1], [-1e-9], [2.0]]))
+    assert out[0] == -np.inf and out[2] == -np.inf and np.all(np.isfinite(out[[1, 3]]))
+    res = pg.sample(post, nwalkers=8, nsteps=300, seed=3, progress=False)
+    assert res.chain.min() >= 0.0
+    assert np.all(np.isfinite(res.log_prob))
+
+
+@pytest.mark.parametrize("values, first", [
+    (np.array([3, 2**53 + 1, 2**60], dtype=np.int64), "first 9007199254740993 at index 1"),
+    (np.array([0.0, 1e16]), "first 10000000000000000 at index 1"),
+    (np.array([1.0, 2.0**53]), "first 9007199254740992 at index 1"),
+    ([1, -(2**53) - 2], "first -9007199254740994 at index 1"),
+])
+def test_counts_beyond_exact_float_range_are_refused_for_any_discrete_distribution(
+        values, first):
+    class Counts(CarelessHalfLaplace):
+        discrete = True
+
+    with pytest.raises(ValueError) as err:
+        Counts("b").validate_data(values, "N")
+    message = str(err.value)
+    assert message.startswith("Counts data for node 'N' must be counts below 2**53")
+    assert message.endswith(f"value(s) are not, {first}")
+    # the largest count that cannot be a rounded one is accepted; continuous
+    # data are not counts
+    assert Counts("b").validate_data(np.array([2**53 - 1]), "N")[0] == 2.0**53 - 1
+    assert pg.Normal("mu", 1.0).validate_data([1e300], "y")[0] == 1e300

@@ -85,7 +85,7 @@ def test_latex_forms():
 
 @pytest.mark.parametrize("make, match", [
     (lambda: pg.Uniform(3, 1), "low < high"),
-    (lambda: pg.LogUniform(0, 1), "0 < low"),
+    (lambda: pg.LogUniform(0, 1), "low > 0"),
     (lambda: pg.Normal(0, -1), "sigma > 0"),
     (lambda: pg.Gamma(0, 1), "alpha > 0"),
     (lambda: pg.Uniform(0, np.inf), "finite"),
@@ -101,3 +101,19 @@ def test_bad_arguments_are_refused_at_declaration(make, match):
 def test_node_arguments_must_be_given_values():
     with pytest.raises(ValueError, match="mu_pop"):
         pg.Normal("mu_pop", 1.0).logpdf(0.0)
+
+
+def test_poisson_counts_beyond_exact_float_range_are_refused_naming_the_node():
+    counts = np.array([4, 2**53 + 1, 7], dtype=np.int64)
+    with pytest.raises(ValueError) as err:
+        pg.Poisson("mu").validate_data(counts, "N")
+    assert str(err.value) == (
+        "Poisson data for node 'N' must be counts below 2**53 = 9007199254740992, beyond "
+        "which float64 rounds integers; 1 value(s) are not, first 9007199254740993 at "
+        "index 1")
+    m = pg.Model("huge counts")
+    m.param("mu", pg.LogUniform(1.0, 1e20))
+    m.data("N", pg.Poisson("mu"), plate="pixels")
+    # the posterior gets the counts as floats: 2**53 + 1 arrives rounded to 2**53
+    with pytest.raises(ValueError, match="node 'N'.*first 900719925474099[23] at index 1"):
+        m.posterior(data={"N": counts})

@@ -309,3 +309,23 @@ def test_simulate_draws_the_pair_jointly_or_takes_both():
     with pytest.raises(ValueError, match=r"params gives 'x0' but not 'y0', which share "
                                          r"its joint prior MapPrior"):
         m.simulate(inputs=inputs, params={"x0": 0.5}, seed=1)
+
+
+@pytest.mark.parametrize("image, extent, match", [
+    (np.ones((2, 2)), (-1e308, 1e308, 0, 1), "pixel size"),
+    (np.ones((2, 2)), (0, 1, 0, 5e-324), "pixel size"),
+])
+def test_map_prior_with_pixels_beyond_float64_is_refused(image, extent, match):
+    with pytest.raises(ValueError, match=match):
+        pg.MapPrior(image, extent).check(["x0", "y0"])
+
+
+def test_map_prior_is_represented_where_sums_and_areas_would_overflow():
+    # an image summing beyond float64, on pixels whose area underflows
+    image = np.array([[1e308, 1e308], [1e308, 1.5e308]])
+    prior = pg.MapPrior(image, (0, 2e-160, 0, 2e-160))
+    assert prior.problem() is None
+    log_area = 2 * np.log(1e-160)
+    np.testing.assert_allclose(prior.logpdf([0.5e-160, 1.5e-160], [0.5e-160, 1.5e-160]),
+                               [np.log(1 / 4.5) - log_area, np.log(1.5 / 4.5) - log_area])
+    np.testing.assert_allclose(prior.probabilities.sum(), 1.0)
