@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import pathlib
 import pkgutil
 import sys
 import time
 
 import numpy as np
 
-__all__ = ["main", "run_model", "default_mock", "MODELS"]
+from ._cli_checks import (FITS_SUFFIXES, Parser, check_count, check_output_file,
+                          check_output_folder, speak_of_flags)
+
+__all__ = ["main", "run_model", "default_mock", "MODELS", "OUTPUTS"]
+
 
 def _model_names():
     import pgmsim.models
@@ -26,7 +28,7 @@ MODELS = _model_names()
 
 def _load(name):
     if name not in MODELS:
-        raise SystemExit(f"pgmsim: unknown model {name!r}; known models: {', '.join(MODELS)}")
+        raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}")
     return importlib.import_module(f"pgmsim.models.{name}")
 
 
@@ -61,6 +63,10 @@ def default_mock(module, seed=0):
     return module.build(), inputs
 
 
+#: what :func:`run_model` writes into its output folder, besides ``chain.h5``
+OUTPUTS = ("pgm.png", "factorization.tex", "mock.png", "corner.png", "summary.ecsv")
+
+
 def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=print,
               checkpoint=False, resume=False, overwrite=False):
     """Simulate a model's default mock, draw it, write it out and fit it.
@@ -68,18 +74,20 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     Writes into ``out``: ``pgm.png``, ``factorization.tex``, ``mock.png``
     (observed, simulated and difference images, for image models),
     ``corner.png`` (truth marked) and ``summary.ecsv``; with ``checkpoint``,
-    also ``chain.h5``, the chain committed as it grows.
+    also ``chain.h5``, the chain committed as it grows. Every argument is
+    checked, and the run to resume too, before anything is written.
 
     Parameters
     ----------
     name : str
         A ready-made model (see :data:`MODELS`).
     out : str or pathlib.Path
-        Output folder, created if needed.
+        Output folder, created if needed; its parent folder must exist.
     nsteps, nwalkers : int
-        Length and width of the emcee run.
+        Length and width of the emcee run; at least two walkers per
+        parameter.
     seed : int
-        Seed of the mock and of the sampler.
+        Seed of the mock and of the sampler, non-negative.
     progress : bool
         Show a progress bar.
     echo : callable
@@ -88,9 +96,11 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
         Store the chain in ``out/chain.h5`` as it grows.
     resume : bool
         Continue the run stored in ``out/chain.h5`` (same model, seed and
-        walkers) up to ``nsteps`` steps; the MAP search is skipped.
+        walkers) up to ``nsteps`` steps, and replace that run's figures and
+        summary; the MAP search is skipped.
     overwrite : bool
-        Replace an existing ``out/chain.h5`` by a new run.
+        Replace the outputs of an earlier run in ``out``, its ``chain.h5``
+        included, by a new run.
 
     Returns
     -------
@@ -99,6 +109,15 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
 
     Raises
     ------
+    ValueError
+        An unknown model, counts that are not positive integers, fewer
+        walkers than twice the model's parameters, a negative seed, or both
+        ``resume`` and ``overwrite``.
+    FileExistsError
+        ``out`` holds outputs of an earlier run and neither ``resume`` nor
+        ``overwrite`` is set.
+    NotADirectoryError, FileNotFoundError
+        ``out`` is a file, or its parent folder is missing.
     pgmsim.fit.backends.CheckpointError
         ``out/chain.h5`` exists and neither ``resume`` nor ``overwrite`` is
         set, is missing with ``resume``, is corrupt, or holds another run.
@@ -107,31 +126,60 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     --------
     >>> import pathlib, tempfile
     >>> from pgmsim.cli import run_model
-    >>> with tempfile.TemporaryDirectory() as out:
-    ...     result = run_model("xray_agn", out, nsteps=20, progress=False,
-    ...                        echo=lambda *lines: None)
-    ...     print(sorted(p.name for p in pathlib.Path(out).iterdir()))
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "agn"
+    >>> result = run_model("xray_agn", out, nsteps=20, progress=False,
+    ...                    echo=lambda *lines: None)
+    >>> sorted(p.name for p in out.iterdir())
     ['corner.png', 'factorization.tex', 'mock.png', 'pgm.png', 'summary.ecsv']
     >>> result.chain.shape
     (20, 32, 5)
+
+    A second run into the same folder would replace the first one's outputs:
+
+    >>> run_model("xray_agn", out, nsteps=20)
+    Traceback (most recent call last):
+      ...
+    FileExistsError: out='...agn' already holds corner.png, ... of an earlier run: pass overwrite=True to replace them, or choose another folder
     """
     import matplotlib.pyplot as plt
 
     import pgmsim as pg
     from .astro.plots import image_comparison
+    from .fit.backends import CheckpointError
 
+    check_count("nsteps", nsteps)
+    check_count("nwalkers", nwalkers)
+    check_count("seed", seed, minimum=0)
     module = _load(name)
-    out = pathlib.Path(out)
+    out = check_output_folder(out)
     stored = out / "chain.h5"
-    if checkpoint and not (resume or overwrite) and stored.exists():
-        from .fit.backends import CheckpointError
-
-        raise CheckpointError(
-            f"{stored} holds the chain of an earlier run: pass --resume (resume=True) "
-            "to continue it, or --overwrite (overwrite=True) to start again", stored)
-    out.mkdir(parents=True, exist_ok=True)
+    if resume and overwrite:
+        raise ValueError("resume=True continues the run stored in "
+                         f"'{stored}' and overwrite=True replaces it: pass one of them")
+    if resume and not stored.exists():
+        raise CheckpointError(f"cannot resume: checkpoint file '{stored}' does not exist; "
+                              "start the run without resume=True", stored)
+    if not (resume or overwrite):
+        if checkpoint and stored.exists():
+            raise CheckpointError(
+                f"'{stored}' holds the chain of an earlier run: pass resume=True to "
+                "continue it, or overwrite=True to start again", stored)
+        earlier = [n for n in sorted(OUTPUTS) if (out / n).exists()]
+        if earlier:
+            raise FileExistsError(
+                f"out={str(out)!r} already holds {', '.join(earlier)} of an earlier run: "
+                "pass overwrite=True to replace them, or choose another folder")
     model, inputs = default_mock(module, seed)
     truth = module.TRUTH
+    sim = model.simulate(inputs=inputs, params=truth, seed=seed)
+    data = {n: sim[n] for n in model.names("data")}
+    post = model.posterior(data=data, inputs=inputs)
+    if nwalkers < 2 * post.ndim:
+        raise ValueError(f"nwalkers must be at least twice the {post.ndim} parameters of "
+                         f"model {name!r}, i.e. {2 * post.ndim} or more, got {nwalkers}")
+    if resume:
+        _check_resumable(stored, post, nwalkers)
+    out.mkdir(exist_ok=True)
 
     factorization = model.factorization(verbose=True)
     echo(f"Model {model.name}: {module.DESCRIPTION}\n")
@@ -143,9 +191,6 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     pgm.savefig(out / "pgm.png")
     plt.close(pgm.figure)
 
-    sim = model.simulate(inputs=inputs, params=truth, seed=seed)
-    data = {n: sim[n] for n in model.names("data")}
-    post = model.posterior(data=data, inputs=inputs)
     backend = None
     if checkpoint or resume:
         from .fit.backends import Checkpoint
@@ -187,20 +232,44 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     return result
 
 
+def _check_resumable(stored, post, nwalkers):
+    """Refuse, before anything is written, a checkpoint that cannot be resumed."""
+    from .fit.backends import CheckpointError, load_result
+
+    try:
+        walkers = load_result(stored, posterior=post).meta["nwalkers"]
+    except CheckpointError as err:
+        if "other data or fixed inputs" not in str(err):
+            raise
+        # the mock data and inputs follow from the model and the seed
+        raise CheckpointError(f"{err}; resume with the seed of the run that made it",
+                              stored) from err
+    if walkers != nwalkers:
+        raise CheckpointError(f"checkpoint file '{stored}' holds a run with {walkers} "
+                              f"walkers; resume it with nwalkers={walkers}, not {nwalkers}",
+                              stored)
+
+
 def _parser():
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="pgmsim",
         description="Probabilistic graphical models for astronomy: one graph, four "
                     "uses (simulate, factorization, PGM drawing, posterior sampling).")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add_run_options(p, nsteps):
-        p.add_argument("--out", default="demo_output", help="output folder (default: %(default)s)")
+        p.add_argument("--out", default="demo_output",
+                       help="output folder, in an existing folder (default: %(default)s)")
         p.add_argument("--nsteps", type=int, default=nsteps,
                        help="emcee steps (default: %(default)s)")
-        p.add_argument("--nwalkers", type=int, default=32, help="emcee walkers (default: %(default)s)")
-        p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+        p.add_argument("--nwalkers", type=int, default=32,
+                       help="emcee walkers, at least 2 per parameter (default: %(default)s)")
+        p.add_argument("--seed", type=int, default=0,
+                       help="random seed, >= 0 (default: %(default)s)")
         p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+        p.add_argument("--overwrite", action="store_true",
+                       help="replace the outputs of an earlier run in OUT")
+        p.set_defaults(handler=_run, parser=p)
 
     demo = commands.add_parser(
         "demo", help="run the X-ray AGN demo on mock data",
@@ -215,9 +284,8 @@ def _parser():
     run.add_argument("name", help="model name (see `pgmsim list`)")
     add_run_options(run, 2000)
     run.add_argument("--resume", action="store_true",
-                     help="continue the run checkpointed in OUT/chain.h5 up to NSTEPS steps")
-    run.add_argument("--overwrite", action="store_true",
-                     help="replace an existing OUT/chain.h5 by a new run")
+                     help="continue the run checkpointed in OUT/chain.h5 up to NSTEPS "
+                          "steps, and replace its figures and summary")
     run.add_argument("--no-checkpoint", action="store_true",
                      help="do not store the chain in OUT/chain.h5 as it grows")
     render = commands.add_parser("render", help="draw a model's PGM")
@@ -226,27 +294,58 @@ def _parser():
                         help="image file, PNG, PDF or SVG (default: %(default)s)")
     render.add_argument("--forward", action="store_true",
                         help="draw data as unobserved (the mock-data view)")
+    render.add_argument("--overwrite", action="store_true",
+                        help="replace an existing OUTPUT file")
+    render.set_defaults(handler=_render, parser=render)
     simulate = commands.add_parser("simulate", help="simulate a model's default mock")
     simulate.add_argument("name")
     simulate.add_argument("-o", "--output", default="mock.fits",
                           help="FITS file with one table row per plate element "
                                "(default: %(default)s)")
-    simulate.add_argument("--seed", type=int, default=0)
+    simulate.add_argument("--seed", type=int, default=0, help="random seed, >= 0")
+    simulate.add_argument("--overwrite", action="store_true",
+                          help="replace an existing OUTPUT file")
+    simulate.set_defaults(handler=_simulate, parser=simulate)
     return parser
 
 
-def _simulate(args):
-    from astropy.table import Table
+def _run(args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    name = "xray_agn" if args.command == "demo" else args.name
+    stored = {} if args.command == "demo" else {
+        "checkpoint": not args.no_checkpoint, "resume": args.resume}
+    run_model(name, args.out, nsteps=args.nsteps, nwalkers=args.nwalkers, seed=args.seed,
+              progress=not args.no_progress, overwrite=args.overwrite, **stored)
+
+
+def _render(args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backend_bases import FigureCanvasBase
 
     module = _load(args.name)
+    output = check_output_file(args.output, sorted(FigureCanvasBase.get_supported_filetypes()),
+                               overwrite=args.overwrite)
+    module.build().render(observed=not args.forward).savefig(output)
+    print(f"wrote {output}")
+
+
+def _simulate(args):
+    from astropy.io import fits
+    from astropy.table import Table
+
+    check_count("seed", args.seed, minimum=0)
+    module = _load(args.name)
+    output = check_output_file(args.output, FITS_SUFFIXES, overwrite=args.overwrite)
     model, inputs = default_mock(module, args.seed)
     sim = model.simulate(inputs=inputs, params=getattr(module, "TRUTH", None), seed=args.seed)
     tables = {}
     for name, value in sim.items():
         plate = model.node(name).plate
         tables.setdefault(plate, {})[name] = np.atleast_1d(value)
-    from astropy.io import fits
-
     hdus = [fits.PrimaryHDU()]
     scalars = tables.pop(None, {})
     header = hdus[0].header
@@ -258,12 +357,17 @@ def _simulate(args):
         hdu = fits.table_to_hdu(Table(columns))
         hdu.name = plate.upper()
         hdus.append(hdu)
-    fits.HDUList(hdus).writeto(args.output, overwrite=True)
-    print(f"wrote {args.output}: " + ", ".join(f"{k}" for k in sim))
+    fits.HDUList(hdus).writeto(output, overwrite=args.overwrite)
+    print(f"wrote {output}: " + ", ".join(f"{k}" for k in sim))
 
 
 def main(argv=None):
     """Entry point of the ``pgmsim`` command.
+
+    A mistake of the user (a bad count, seed, model name, output path or
+    checkpoint) ends the command with one line on stderr, ``pgmsim COMMAND:
+    error: MESSAGE``, naming the flag or file, and exit status 2, before
+    anything is written. No existing file is replaced without ``--overwrite``.
 
     Parameters
     ----------
@@ -279,8 +383,8 @@ def main(argv=None):
     Raises
     ------
     SystemExit
-        For ``--help``, bad arguments, an unknown model name or an unusable
-        checkpoint, with a message saying what is wrong.
+        For ``--help`` (status 0), and for a mistake (status 2; the text of
+        the exception is the line printed on stderr).
 
     Examples
     --------
@@ -293,6 +397,14 @@ def main(argv=None):
     ...     status = main(["list"])
     >>> status, "xray_agn " in printed.getvalue()
     (0, True)
+
+    A mistake is one line on stderr and exit status 2:
+
+    >>> with contextlib.redirect_stderr(io.StringIO()):
+    ...     main(["run", "xray_agn", "--nsteps", "-5"])
+    Traceback (most recent call last):
+      ...
+    pgmsim._cli_checks.UsageError: pgmsim run: error: --nsteps must be a positive integer, got -5
     """
     parser = _parser()
     args = parser.parse_args(argv)
@@ -303,33 +415,13 @@ def main(argv=None):
         for name in MODELS:
             print(f"{name:22s} {_load(name).DESCRIPTION}")
         return 0
-    if args.command in ("demo", "run"):
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from .fit.backends import CheckpointError
-
-        name = "xray_agn" if args.command == "demo" else args.name
-        stored = {} if args.command == "demo" else {
-            "checkpoint": not args.no_checkpoint, "resume": args.resume,
-            "overwrite": args.overwrite}
-        try:
-            run_model(name, args.out, nsteps=args.nsteps, nwalkers=args.nwalkers,
-                      seed=args.seed, progress=not args.no_progress, **stored)
-        except CheckpointError as err:
-            raise SystemExit(f"pgmsim: {err}") from err
-        return 0
-    if args.command == "render":
-        import matplotlib
-
-        matplotlib.use("Agg")
-        _load(args.name).build().render(observed=not args.forward).savefig(args.output)
-        print(f"wrote {args.output}")
-        return 0
-    if args.command == "simulate":
-        _simulate(args)
-        return 0
-    return 1  # pragma: no cover
+    try:
+        args.handler(args)
+    except (ValueError, TypeError, OSError) as err:
+        # the user's mistakes, as the library reports them (CheckpointError and
+        # ModelError are ValueErrors); said in terms of the flags
+        args.parser.error(speak_of_flags(err))
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -55,7 +55,61 @@ def test_simulate_a_model_whose_default_inputs_drop_pixels(tmp_path, capsys):
         assert hdus["PIXELS"].data["N"].shape == (128 * 128 - 3 * 128,)
 
 
-def test_unknown_model_is_a_clear_error():
-    with pytest.raises(SystemExit, match="unknown model 'nope'; known models: .*xray_agn"):
+def test_unknown_model_is_a_clear_error(capsys):
+    with pytest.raises(SystemExit, match="unknown model 'nope'; known models: .*xray_agn") as err:
         main(["render", "nope"])
+    assert err.value.code == 2
+    assert capsys.readouterr().err == f"{err.value}\n"
     assert "xray_agn" in MODELS
+
+
+def test_a_mistake_is_one_line_on_stderr_and_exit_status_2():
+    # the other mistakes are in tests/test_hostile_input.py; this one through
+    # the installed entry point, as a user meets it
+    result = subprocess.run([sys.executable, "-m", "pgmsim.cli", "run", "xray_agn",
+                             "--nsteps", "-5", "--out", "never_made"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr == "pgmsim run: error: --nsteps must be a positive integer, got -5\n"
+    assert result.stdout == ""
+
+
+def snapshot(path):
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+@pytest.mark.parametrize("command, name", [("simulate", "data.fits"), ("render", "pgm.svg")])
+def test_an_existing_file_is_replaced_only_with_overwrite(tmp_path, capsys, command, name):
+    target = tmp_path / name
+    target.write_bytes(b"SIMPLE  =  T / real data, not a mock\n")
+    before = snapshot(target)
+    with pytest.raises(SystemExit) as err:
+        main([command, "xray_agn", "-o", str(target)])
+    assert err.value.code == 2
+    assert f"'{target}' already exists; pass --overwrite" in capsys.readouterr().err
+    assert snapshot(target) == before
+    assert main([command, "xray_agn", "-o", str(target), "--overwrite"]) == 0
+    assert target.read_bytes() != before[0]
+    assert target.stat().st_size > 1000
+
+
+def test_run_replaces_an_earlier_run_only_with_overwrite(tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    for name in ["summary.ecsv", "pgm.png", "chain.h5"]:
+        (out / name).write_text(f"an earlier {name}\n")
+    before = {p.name: snapshot(p) for p in out.iterdir()}
+    argv = ["run", "xray_agn", "--out", str(out), "--nsteps", "20", "--nwalkers", "10",
+            "--no-progress"]
+    with pytest.raises(SystemExit, match="chain.h5' holds the chain of an earlier run: "
+                                         "pass --resume to continue it, or --overwrite"):
+        main(argv)
+    with pytest.raises(SystemExit, match="already holds pgm.png, summary.ecsv of an earlier "
+                                         "run: pass --overwrite to replace them"):
+        main([*argv, "--no-checkpoint"])
+    assert {p.name: snapshot(p) for p in out.iterdir()} == before
+    capsys.readouterr()
+    assert main([*argv, "--overwrite"]) == 0
+    assert (out / "summary.ecsv").read_text() != "an earlier summary.ecsv\n"
+    from pgmsim.fit.backends import load_result
+    assert load_result(out / "chain.h5").chain.shape == (20, 10, 5)

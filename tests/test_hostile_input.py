@@ -7,6 +7,7 @@ The hypothesis profile (fixed examples, bounded count) is set in conftest.py.
 import functools
 import importlib
 import math
+from typing import Callable, NamedTuple
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from scipy import stats
 import pgmsim as pg
 from pgmsim import distributions
 from pgmsim.cli import MODELS
+from pgmsim.fit.backends import CheckpointError, load_result
 from pgmsim.graph.nodes import NodeKind
 
 
@@ -415,3 +417,320 @@ def test_bad_parameter_values_in_a_simulation_name_the_node():
         m.simulate(inputs=inputs, params={**truth, "F": 1e300})
     with pytest.raises(TypeError, match="params must be a dict"):
         m.simulate(inputs=inputs, params=[1, 2, 3, 4, 5])
+
+
+# ---------------------------------------------------------------------------
+# mistakes through the public API and the command line: one entry each
+#
+# Each mistake is done in a fresh work folder (also the current folder); it
+# must raise the expected error (or warning) with a message that names every
+# string of ``names`` (the node, file or flag at fault), and leave every file
+# of the folder as it was: none changed, none added. A mistake of the command
+# line (expected ``SystemExit``) must end with exit status 2 and one line on
+# stderr that speaks of flags, not of Python arguments.
+
+
+class Mistake(NamedTuple):
+    make: Callable  # make(folder) does the mistake
+    expected: type  # the exception or warning it raises
+    names: tuple  # what the message must name
+    setup: Callable = None  # setup(folder) makes the files that exist before
+
+
+def counts_model():
+    m = pg.Model("counts")
+    m.param("lam", pg.Gamma(2.0, 1.0))
+    m.data("N", pg.Poisson("lam"), plate="obs")
+    return m
+
+
+def counts_post():
+    return counts_model().posterior(data={"N": [3, 5, 4]})
+
+
+def line_model():
+    m = pg.Model("line")
+    m.param("a", pg.Normal(0, 1))
+    m.fixed("x", plate="obs")
+
+    @m.deterministic(plate="obs")
+    def mu(a, x):
+        return a * x
+
+    m.data("y", pg.Normal("mu", 1.0), plate="obs")
+    return m
+
+
+def declare(*steps):
+    """Declare a model step by step; each step is (method, args...)."""
+    def make(folder):
+        m = pg.Model("mistake")
+        for method, *args in steps:
+            getattr(m, method)(*args)
+    return make
+
+
+def self_reading_node(folder):
+    m = pg.Model("cycle")
+    m.param("a", pg.Normal(0, 1))
+    m.deterministic("b", lambda b, a: a)
+
+
+def sample_counts(**options):
+    def make(folder):
+        backend = options.pop("backend", None)
+        backend = None if backend is None else folder / backend
+        pg.sample(counts_post(), **{"nwalkers": 8, "nsteps": 5, "progress": False,
+                                    "backend": backend, **options})
+    return make
+
+
+def file_at(name, content=b"not an HDF5 or FITS file\n"):
+    def setup(folder):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+    return setup
+
+
+def counts_checkpoint(name="run.h5"):
+    def setup(folder):
+        pg.sample(counts_post(), nwalkers=8, nsteps=5, seed=1, progress=False,
+                  backend=folder / name)
+    return setup
+
+
+@functools.lru_cache(maxsize=None)
+def agn_chain_bytes():
+    """The bytes of a checkpoint of ``pgmsim run xray_agn --nwalkers 10``."""
+    import tempfile
+
+    *_, post = ready_made("xray_agn")
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/chain.h5"
+        pg.sample(post, nwalkers=10, nsteps=3, seed=0, progress=False, backend=path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def agn_checkpoint(folder_name="out"):
+    def setup(folder):
+        file_at(f"{folder_name}/chain.h5", agn_chain_bytes())(folder)
+    return setup
+
+
+def earlier_outputs(folder_name="out"):
+    def setup(folder):
+        for name in ("summary.ecsv", "corner.png"):
+            file_at(f"{folder_name}/{name}", b"an earlier run's output\n")(folder)
+    return setup
+
+
+def cli(*argv):
+    """Run ``pgmsim ARGV`` in the work folder; ``{tmp}`` is the folder."""
+    from pgmsim.cli import main
+
+    return lambda folder: main([a.format(tmp=folder) for a in argv])
+
+
+RUN = ("run", "xray_agn", "--out", "{tmp}/out", "--no-progress")
+DEMO = ("demo", "--out", "{tmp}/out", "--no-progress")
+RESUME = (*RUN, "--resume", "--nsteps", "6", "--nwalkers", "10")
+M = Mistake
+MISTAKES = {
+    # declaring a model
+    "duplicate node name": M(declare(("param", "a", pg.Normal(0, 1)),
+                                     ("param", "a", pg.Normal(0, 1))), pg.ModelError, ("'a'",)),
+    "node name not an identifier": M(declare(("param", "a b", pg.Normal(0, 1))),
+                                     pg.ModelError, ("'a b'",)),
+    "parameter without prior": M(declare(("param", "q", None)), pg.ModelError, ("'q'",)),
+    "data without distribution": M(declare(("data", "y", None)), pg.ModelError, ("'y'",)),
+    "unknown parent": M(declare(("data", "y", pg.Normal("mu_typo", 1.0))), pg.ModelError,
+                        ("'y'", "'mu_typo'")),
+    "unknown argument of a function": M(declare(("param", "a", pg.Normal(0, 1)),
+                                                ("deterministic", "b", lambda a, c: a)),
+                                        pg.ModelError, ("'b'", "'c'")),
+    "node that reads itself": M(self_reading_node, pg.ModelError, ("'b'",)),
+    "label not a string": M(declare(("param", "a", pg.Normal(0, 1), None, 3)),
+                            pg.ModelError, ("'a'",)),
+    "plate declared twice": M(declare(("plate", "obs", 3), ("plate", "obs", 3)),
+                              pg.ModelError, ("'obs'",)),
+    "plate name not an identifier": M(declare(("plate", "bad name", 3)), pg.ModelError,
+                                      ("'bad name'",)),
+    "Uniform low above high": M(lambda f: pg.Uniform(1, 0), ValueError, ("low=1", "high=0")),
+    "negative Normal sigma": M(lambda f: pg.Normal(0, -1), ValueError, ("sigma=-1",)),
+    "too few distribution arguments": M(lambda f: pg.Normal(0), TypeError, ("Normal",)),
+    "unknown node looked up": M(lambda f: counts_model().node("lam_typo"), KeyError,
+                                ("'lam_typo'",)),
+    # data and inputs of a posterior
+    "data not a dict": M(lambda f: counts_model().posterior(data=[[3, 5]]), TypeError,
+                         ("data",)),
+    "data name not a node": M(lambda f: counts_model().posterior(data={"N": [3], "M": [1]}),
+                              ValueError, ("'M'",)),
+    "data missing": M(lambda f: counts_model().posterior(data={}), ValueError, ("'N'",)),
+    "negative counts": M(lambda f: counts_model().posterior(data={"N": [3, -1]}),
+                         ValueError, ("'N'", "-1")),
+    "non-integer counts": M(lambda f: counts_model().posterior(data={"N": [3, 2.5]}),
+                            ValueError, ("'N'", "2.5")),
+    "NaN counts": M(lambda f: counts_model().posterior(data={"N": [3, np.nan]}), ValueError,
+                    ("'N'",)),
+    "string data": M(lambda f: counts_model().posterior(data={"N": ["3", "5"]}), TypeError,
+                     ("'N'",)),
+    "data and input of other lengths": M(
+        lambda f: line_model().posterior(data={"y": [1.0, 2.0, 3.0]}, inputs={"x": [1, 2]}),
+        ValueError, ("'y'", "'obs'", "'x'")),
+    "fixed input missing": M(lambda f: line_model().posterior(data={"y": [1.0, 2.0]}),
+                             ValueError, ("'x'",)),
+    "NaN in a fixed input": M(lambda f: line_model().posterior(
+        data={"y": [1.0, 2.0]}, inputs={"x": [1.0, np.nan]}), ValueError, ("'x'",)),
+    # parameters of a simulation and of the log-posterior
+    "params not a dict": M(lambda f: counts_model().simulate(params=[1.0]), TypeError,
+                           ("params",)),
+    "params name not a node": M(lambda f: line_model().simulate(
+        inputs={"x": [1.0]}, params={"a_typo": 1.0}), ValueError, ("'a_typo'",)),
+    "NaN parameter": M(lambda f: line_model().simulate(inputs={"x": [1.0]},
+                                                       params={"a": np.nan}),
+                       ValueError, ("'a'",)),
+    "string parameter": M(lambda f: line_model().simulate(inputs={"x": [1.0]},
+                                                          params={"a": "one"}),
+                          TypeError, ("'a'",)),
+    "vector for a scalar parameter": M(lambda f: line_model().simulate(
+        inputs={"x": [1.0]}, params={"a": [1.0, 2.0]}), ValueError, ("'a'",)),
+    "theta of the wrong length": M(lambda f: counts_post().log_prob(np.array([1.0, 2.0])),
+                                   ValueError, ("theta",)),
+    "complex theta": M(lambda f: counts_post().log_prob(np.array([1j])), TypeError,
+                       ("theta",)),
+    # sampling and checkpoints
+    "zero steps": M(sample_counts(nsteps=0), ValueError, ("nsteps",)),
+    "too few walkers": M(sample_counts(nwalkers=1), ValueError, ("walkers",)),
+    "zero threads": M(sample_counts(parallel=0), ValueError, ("parallel",)),
+    "resume without a backend": M(sample_counts(resume=True), ValueError, ("resume",)),
+    "a new run over a checkpoint": M(sample_counts(backend="run.h5"), CheckpointError,
+                                     ("run.h5",), counts_checkpoint()),
+    "resume of a missing checkpoint": M(sample_counts(backend="gone.h5", resume=True),
+                                        CheckpointError, ("gone.h5",)),
+    "resume of a file that is not HDF5": M(sample_counts(backend="run.h5", resume=True),
+                                           CheckpointError, ("run.h5",), file_at("run.h5")),
+    "resume with other walkers": M(sample_counts(backend="run.h5", resume=True, nwalkers=10),
+                                   CheckpointError, ("run.h5", "nwalkers=8"),
+                                   counts_checkpoint()),
+    "resume of another model": M(
+        lambda f: pg.sample(line_model().posterior(data={"y": [1.0]}, inputs={"x": [1.0]}),
+                            nwalkers=8, nsteps=9, progress=False, backend=f / "run.h5",
+                            resume=True),
+        CheckpointError, ("run.h5", "'counts'"), counts_checkpoint()),
+    "load of a missing checkpoint": M(lambda f: load_result(f / "gone.h5"),
+                                      CheckpointError, ("gone.h5",)),
+    "load of a file that is not HDF5": M(lambda f: load_result(f / "run.h5"),
+                                         CheckpointError, ("run.h5",), file_at("run.h5")),
+    # the command line: counts and seeds
+    "--nsteps zero": M(cli(*RUN, "--nsteps", "0"), SystemExit, ("--nsteps", "got 0")),
+    "--nsteps negative": M(cli(*RUN, "--nsteps", "-5"), SystemExit,
+                           ("--nsteps must be a positive integer, got -5",)),
+    "--nsteps not an integer": M(cli(*RUN, "--nsteps", "2.5"), SystemExit, ("--nsteps",)),
+    "--nsteps not a number": M(cli(*RUN, "--nsteps", "many"), SystemExit, ("--nsteps",)),
+    "--nwalkers zero": M(cli(*RUN, "--nwalkers", "0"), SystemExit, ("--nwalkers", "got 0")),
+    "--nwalkers negative": M(cli(*RUN, "--nwalkers", "-4"), SystemExit, ("--nwalkers",)),
+    "--nwalkers not an integer": M(cli(*RUN, "--nwalkers", "9.5"), SystemExit,
+                                   ("--nwalkers",)),
+    "--nwalkers fewer than twice the parameters": M(
+        cli(*RUN, "--nwalkers", "9"), SystemExit, ("--nwalkers", "5 parameters", "got 9")),
+    "--seed negative": M(cli(*RUN, "--seed", "-1"), SystemExit, ("--seed", "got -1")),
+    "demo --nsteps negative": M(cli(*DEMO, "--nsteps", "-5"), SystemExit, ("--nsteps",)),
+    "demo --seed negative": M(cli(*DEMO, "--seed", "-3"), SystemExit, ("--seed",)),
+    "simulate --seed negative": M(cli("simulate", "xray_agn", "-o", "{tmp}/mock.fits",
+                                      "--seed", "-1"), SystemExit, ("--seed",)),
+    # the command line: model names and output paths
+    "run of an unknown model": M(cli("run", "nope", "--out", "{tmp}/out"), SystemExit,
+                                 ("'nope'", "xray_agn")),
+    "render of an unknown model": M(cli("render", "nope", "-o", "{tmp}/pgm.png"),
+                                    SystemExit, ("'nope'",)),
+    "simulate of an unknown model": M(cli("simulate", "nope", "-o", "{tmp}/mock.fits"),
+                                      SystemExit, ("'nope'",)),
+    "unknown command": M(cli("fit", "xray_agn"), SystemExit, ("'fit'",)),
+    "run without a model name": M(cli("run"), SystemExit, ("name",)),
+    "--out is a file": M(cli(*RUN, "--out", "{tmp}/taken"), SystemExit,
+                         ("--out", "taken", "is a file"), file_at("taken")),
+    "--out in a missing folder": M(cli(*RUN, "--out", "{tmp}/missing/out"), SystemExit,
+                                   ("--out", "missing")),
+    "--out holds an earlier run's outputs": M(cli(*RUN), SystemExit,
+                                              ("summary.ecsv", "--overwrite"),
+                                              earlier_outputs()),
+    "demo --out holds an earlier demo": M(cli(*DEMO), SystemExit, ("corner.png", "--overwrite"),
+                                          earlier_outputs()),
+    "--out holds an earlier checkpoint": M(cli(*RUN), SystemExit,
+                                           ("chain.h5", "--resume", "--overwrite"),
+                                           agn_checkpoint()),
+    "render to an unknown format": M(cli("render", "xray_agn", "-o", "{tmp}/pgm.xyz"),
+                                     SystemExit, ("--output", "pgm.xyz", ".png")),
+    "simulate to an unknown format": M(cli("simulate", "xray_agn", "-o", "{tmp}/mock.xyz"),
+                                       SystemExit, ("--output", "mock.xyz", ".fits")),
+    "render into a missing folder": M(cli("render", "xray_agn", "-o", "{tmp}/no/pgm.png"),
+                                      SystemExit, ("--output", "no/pgm.png")),
+    "simulate into a missing folder": M(cli("simulate", "xray_agn", "-o",
+                                            "{tmp}/no/mock.fits"),
+                                        SystemExit, ("--output", "no/mock.fits")),
+    "render to a folder": M(cli("render", "xray_agn", "-o", "{tmp}/pgm.png"), SystemExit,
+                            ("--output", "pgm.png", "folder"),
+                            lambda f: (f / "pgm.png").mkdir()),
+    "render over an existing file": M(cli("render", "xray_agn", "-o", "{tmp}/pgm.png"),
+                                      SystemExit, ("pgm.png", "--overwrite"),
+                                      file_at("pgm.png")),
+    "simulate over an existing file": M(cli("simulate", "xray_agn", "-o", "{tmp}/data.fits"),
+                                        SystemExit, ("data.fits", "--overwrite"),
+                                        file_at("data.fits", b"SIMPLE  =  T real data")),
+    # the command line: resuming
+    "--resume without a checkpoint": M(cli(*RESUME), SystemExit, ("chain.h5", "--resume")),
+    "--resume of a file that is not HDF5": M(cli(*RESUME), SystemExit,
+                                             ("chain.h5", "not a readable HDF5", "--overwrite"),
+                                             file_at("out/chain.h5")),
+    "--resume of another model's run": M(
+        cli("run", "point_source_image", "--out", "{tmp}/out", "--resume", "--nsteps", "6",
+            "--nwalkers", "10", "--no-progress"),
+        SystemExit, ("chain.h5", "'xray_agn'"), agn_checkpoint()),
+    "--resume with other walkers": M(cli(*RESUME[:-1], "12"), SystemExit,
+                                     ("chain.h5", "--nwalkers 10, not 12"), agn_checkpoint()),
+    "--resume with another seed": M(cli(*RESUME, "--seed", "1"), SystemExit,
+                                    ("chain.h5", "other data", "--seed"), agn_checkpoint()),
+    "--resume with --overwrite": M(cli(*RESUME, "--overwrite"), SystemExit,
+                                   ("--resume", "--overwrite"), agn_checkpoint()),
+}
+
+
+def files_in(folder):
+    """Every file under ``folder``: its bytes and modification time."""
+    return {p: (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_table_holds_at_least_40_mistakes():
+    assert len(MISTAKES) >= 40
+    assert sum(m.expected is SystemExit for m in MISTAKES.values()) >= 20
+
+
+@pytest.mark.parametrize("case", sorted(MISTAKES))
+def test_a_mistake_is_refused_naming_the_culprit(case, tmp_path, monkeypatch, capsys):
+    mistake = MISTAKES[case]
+    monkeypatch.chdir(tmp_path)
+    if mistake.setup is not None:
+        mistake.setup(tmp_path)
+    before = files_in(tmp_path)
+    capsys.readouterr()
+    if issubclass(mistake.expected, Warning):
+        with pytest.warns(mistake.expected) as record:
+            mistake.make(tmp_path)
+        message = " ".join(str(w.message) for w in record)
+    else:
+        with pytest.raises(mistake.expected) as raised:
+            mistake.make(tmp_path)
+        message = str(raised.value)
+    if mistake.expected is SystemExit:
+        assert raised.value.code == 2
+        printed = capsys.readouterr()
+        message = printed.err
+        assert message.startswith("pgmsim") and ": error: " in message
+        assert message.count("\n") == 1, message  # one line, no traceback
+        assert "=True" not in message  # flags, not Python arguments
+        assert printed.out == ""
+    for name in mistake.names:
+        assert name in message, f"{name!r} not named in: {message}"
+    assert files_in(tmp_path) == before, "a file was changed or added"
