@@ -39,7 +39,8 @@ from .distributions import (
 from .graph.model import Model, ModelError
 from .graph.nodes import NodeKind
 from .fit.optimize import MapResult
-from .fit.posterior import NonFiniteError, Posterior
+from .fit.posterior import Posterior
+from .graph.checks import ModelWarning, NonFiniteError
 from .fit.results import SamplingResult
 from .fit.sampling import sample
 
@@ -52,6 +53,7 @@ __all__ = [
     "Posterior",
     "MapResult",
     "NonFiniteError",
+    "ModelWarning",
     "SamplingResult",
     "sample",
     "sbc",

@@ -133,22 +133,24 @@ def _plate_shape(model, node, sizes):
     return (sizes[node.plate],)
 
 
-def draw_priors(priors, rng, n, shapes, known):
+def draw_priors(items, rng, n, shapes, known):
     """Draw every parameter ``n`` times from its prior, in the order of the
-    terms: a hierarchical prior after the parameters it depends on.
+    items: a prior after the parameters and deterministic nodes its arguments
+    name.
 
     Parameters
     ----------
-    priors : sequence of PriorTerm
-        In topological order.
+    items : sequence of PriorTerm and Step
+        In topological order (other items are skipped); a step is evaluated,
+        for the ``n`` draws at once, when a later prior's argument needs it.
     rng : numpy.random.Generator
     n : int
         Number of draws.
     shapes : dict
         Shape of each parameter: ``()``, or ``(J,)`` on a plate of size J.
     known : dict
-        Values of the nodes that are no parameters (fixed inputs, and
-        deterministic nodes of fixed inputs only).
+        Values of the nodes that are no parameters (fixed inputs, data and
+        deterministic nodes of these only).
 
     Returns
     -------
@@ -158,12 +160,14 @@ def draw_priors(priors, rng, n, shapes, known):
     Raises
     ------
     ValueError
-        If a prior's argument is a deterministic function of parameters.
+        If a prior's argument is not known before the parameters are drawn.
+    NotImplementedError
+        If a prior's distribution cannot draw (it defines no ``_sample``).
 
     Examples
     --------
     >>> import numpy as np, pgmsim as pg
-    >>> from pgmsim.graph.evaluate import PriorTerm
+    >>> from pgmsim.graph.evaluate import PriorTerm, Step
     >>> from pgmsim.simulate import draw_priors
     >>> priors = [PriorTerm(("mu",), pg.Normal(0.0, 1.0)), PriorTerm(("a",), pg.Normal("mu", 0.1))]
     >>> draws = draw_priors(priors, np.random.default_rng(0), 5, {"mu": (), "a": (3,)}, {})
@@ -171,24 +175,46 @@ def draw_priors(priors, rng, n, shapes, known):
     ((5,), (5, 3))
     >>> bool(np.all(np.abs(draws["a"] - draws["mu"][:, None]) < 1.0))
     True
+    >>> bounded = [PriorTerm(("a",), pg.Uniform(0.0, 1.0)), Step("ub", lambda a: 1 - a, ("a",)),
+    ...            PriorTerm(("b",), pg.Uniform(0.0, "ub"))]
+    >>> draws = draw_priors(bounded, np.random.default_rng(0), 1000, {"a": (), "b": ()}, {})
+    >>> bool(np.all(draws["b"] <= 1 - draws["a"]))
+    True
     """
     draws = {}
-    for term in priors:
+    # the batch convention of the steps: scalars as (n, 1) columns
+    values = dict(known)
+    steps = {item.name: item for item in items if isinstance(item, Step)}
+
+    def value_of(arg, name):
+        if arg not in values and arg in steps:
+            for parent in steps[arg].parents:
+                value_of(parent, name)
+            with np.errstate(all="ignore"):
+                values[arg] = np.asarray(steps[arg](values))
+        if arg not in values:
+            raise ValueError(
+                f"cannot draw parameter {name!r} from its prior: its argument "
+                f"{arg!r} is not known before the parameters are drawn; give "
+                "initial values instead")
+        return values[arg]
+
+    for term in items:
+        if not isinstance(term, PriorTerm):
+            continue
         name = term.names[0]
         on_plate = shapes[name] != ()
         args = []
         for arg in term.args:
-            if not isinstance(arg, str):
-                args.append(arg)
-            elif arg in draws:
-                value = draws[arg]
-                args.append(value[:, None] if on_plate and value.ndim == 1 else value)
-            elif arg in known:
-                args.append(known[arg])
-            else:
-                raise ValueError(
-                    f"cannot draw parameter {name!r} from its prior: its argument "
-                    f"{arg!r} is a deterministic function of parameters; give "
-                    "initial values instead")
+            value = value_of(arg, name) if isinstance(arg, str) else arg
+            if not on_plate and np.ndim(value) == 2 and value.shape[1] == 1:
+                value = value[:, 0]
+            args.append(value)
+        if not hasattr(term.distribution, "_sample"):
+            raise NotImplementedError(
+                f"cannot draw parameter {name!r} from its prior: "
+                f"{type(term.distribution).__name__} defines no _sample")
         draws.update(term.draw(rng, (n, *shapes[name]), args))
+        for drawn in term.names:
+            values[drawn] = draws[drawn][:, None] if shapes[drawn] == () else draws[drawn]
     return draws

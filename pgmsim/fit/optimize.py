@@ -87,7 +87,8 @@ def find_map(post, initial=None, n_starts=4, seed=None, maxiter=None):
     Raises
     ------
     ValueError
-        If ``initial`` has the wrong shape or zero posterior density.
+        If ``initial`` has the wrong shape or zero posterior density, or no
+        point found has a non-zero posterior density.
 
     Examples
     --------
@@ -126,6 +127,12 @@ def find_map(post, initial=None, n_starts=4, seed=None, maxiter=None):
         if best is None or res.fun < best.fun:
             best = res
     theta = centre + scale * best.x
+    if not np.isfinite(post.log_prob(theta)):
+        raise ValueError(
+            f"find_map found no point of non-zero posterior density: the {len(starts)} "
+            f"starting points, the best of {len(draws)} prior draws, and where Powell's "
+            "method went from them all have zero posterior density. Check the data "
+            "against the support of their sampling distributions, or give initial=")
     return MapResult(theta=theta, params=post.unpack(theta),
                      log_prob=post.log_prob(theta), success=bool(best.success),
                      message=str(best.message))

@@ -20,16 +20,20 @@ between threads.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from ..graph.evaluate import Walk, check_inputs, check_steps, nonfinite_source
+from ..graph.checks import (ModelWarning, NonFiniteError, check_at_draws,
+                            check_fixed_arguments, nonfinite_error, unused_parameters)
+from ..graph.evaluate import PriorTerm, Walk, check_inputs
 from ..graph.nodes import NodeKind
 from ..simulate import draw_priors
 from ._fast_paths import GroupedPriors, MathPriors, in_chunks, prior_sum
 from .optimize import find_map, grid
 from ._packing import Packing
 
-__all__ = ["Posterior", "NonFiniteError", "BATCH_ELEMENTS"]
+__all__ = ["Posterior", "BATCH_ELEMENTS"]
 
 #: Most array elements (walkers x plate length) sent through the graph at
 #: once: a batch of walkers on a plate of K elements is evaluated in chunks
@@ -37,41 +41,6 @@ __all__ = ["Posterior", "NonFiniteError", "BATCH_ELEMENTS"]
 #: (512 KiB of doubles by default) stays in the processor's cache. Read at
 #: every call; measured with ``benchmarks/run.py``.
 BATCH_ELEMENTS = 1 << 16
-
-
-class NonFiniteError(ValueError):
-    """A node produced NaN inside the prior support.
-
-    Parameters
-    ----------
-    message : str
-        What went wrong, naming the node and the parameter values.
-    node : str or None
-        The node at fault (``None`` when no single node is); kept as an
-        attribute.
-    params : dict
-        The parameter values at which it happened: floats, or lists for
-        parameters on a plate; kept as an attribute.
-
-    Examples
-    --------
-    >>> import numpy as np, pgmsim as pg
-    >>> m = pg.Model("bad")
-    >>> _ = m.param("a", pg.Uniform(-1, 1))
-    >>> _ = m.deterministic("r", lambda a: np.log(a) + 2.0)
-    >>> _ = m.data("z", pg.Normal("r", 1.0))
-    >>> post = m.posterior(data={"z": 1.0})
-    >>> try:
-    ...     post.log_prob([-0.5])
-    ... except pg.NonFiniteError as err:
-    ...     print(err.node, err.params)
-    r {'a': -0.5}
-    """
-
-    def __init__(self, message, node, params):
-        super().__init__(message)
-        self.node = node
-        self.params = params
 
 
 class Posterior:
@@ -98,8 +67,17 @@ class Posterior:
     ValueError or TypeError
         Missing or unknown data or inputs, data outside the sampling
         distribution's support (negative, non-integer or NaN counts), vectors
-        whose length disagrees with their plate, or a deterministic function
-        that does not broadcast over a batch of walkers.
+        whose length disagrees with their plate, fixed inputs that break a
+        distribution's constraints (a negative sigma), or a deterministic
+        function that fails, does not broadcast over a batch of walkers, mixes
+        walkers, returns no real numbers or changes its inputs in place (see
+        :mod:`pgmsim.graph.checks`).
+
+    Warns
+    -----
+    ModelWarning
+        A parameter no data node depends on; a node that is NaN or infinite
+        at prior draws.
 
     Examples
     --------
@@ -143,7 +121,7 @@ class Posterior:
         self._params, self._param_shapes = packing.entries, packing.shapes
         self._compile(fixed)
         self._compile_hot_path()
-        self._check_shapes()
+        self._check_model()
 
     # ------------------------------------------------------------------
     # packing
@@ -223,8 +201,10 @@ class Posterior:
     # ------------------------------------------------------------------
     # the graph as named steps and terms
     def _compile(self, fixed):
-        self._constants = dict(fixed)
+        # the data are known: deterministic nodes may read them
+        self._constants = {**fixed, **self.data}
         for name, value in self.data.items():
+            value.flags.writeable = False
             # data on no plate are stored as 1-vectors so that likelihood
             # sums always run over the last axis
             self.data[name] = value.reshape(-1) if value.ndim == 0 else value
@@ -236,14 +216,24 @@ class Posterior:
                 dynamic.add(step.name)
                 self._steps.append(step)
             else:
-                # a function of fixed inputs only: evaluated once, here
-                self._constants[step.name] = np.asarray(step(self._constants), dtype=float)
+                # a function of fixed inputs and data only: evaluated once, here
+                value = np.asarray(step(self._constants), dtype=float)
+                value.flags.writeable = False
+                self._constants[step.name] = value
         self._priors = walk.priors
         self._likelihoods = [term.likelihood(self.data[term.name]) for term in walk.data]
+        # prior draws walk the priors and the steps a prior's arguments may name
+        self._draw_items = [item for item in walk.items
+                            if isinstance(item, PriorTerm) or item in self._steps]
+        self._prior_steps = _steps_needed(self._steps, {a for t in self._priors for a in t.args
+                                                         if isinstance(a, str)})
 
     def _values(self, theta, batch):
-        """Parameter values from theta: ``(nwalkers, 1)`` columns for a batch."""
+        """Parameter values from theta; read-only ``(nwalkers, 1)`` columns for a batch."""
         values = dict(self._constants)
+        if batch:
+            theta = theta.view()
+            theta.flags.writeable = False
         for name, where, on_plate in self._params:
             if batch:
                 values[name] = theta[:, where] if on_plate else theta[:, where:where + 1]
@@ -252,9 +242,8 @@ class Posterior:
         return values
 
     def _compile_hot_path(self):
-        """Give the prior terms to the fast paths of :meth:`log_prob`
-        (``pgmsim.fit._fast_paths``); the longest plate sets the chunk size
-        of batches."""
+        """The fast paths of :meth:`log_prob` (``._fast_paths``); the longest
+        plate sets the chunk size of batches."""
         columns = {name: where for name, where, on_plate in self._params if not on_plate}
         numbers = {n: float(v) for n, v in self._constants.items() if np.ndim(v) == 0}
         self._math_priors = MathPriors(self._priors, columns, numbers)
@@ -266,20 +255,27 @@ class Posterior:
         """Walkers per pass through the graph; see :data:`BATCH_ELEMENTS`."""
         return max(1, BATCH_ELEMENTS // self._plate_elements)
 
+    def _prior_values(self, theta, batch):
+        """Parameter values and the deterministic nodes that priors read."""
+        values = self._values(theta, batch)
+        for step in self._prior_steps:
+            values[step.name] = step(values)
+        return values
+
     def _prior_point(self, theta):
         """Log-prior of one point, the :mod:`math` path first; returns the
         parameter values when it computed them."""
         total = self._math_priors(theta.tolist())
         if not self._math_priors.terms:
             return total, None
-        values = self._values(theta, False)
+        values = self._prior_values(theta, False)
         return total + prior_sum(self._math_priors.terms, values, False), values
 
     def _prior_batch(self, theta):
         """Log-prior of a batch, shape ``(nwalkers,)``."""
         total = self._grouped_priors(theta)
         if self._grouped_priors.terms:
-            values = self._values(theta, True)
+            values = self._prior_values(theta, True)
             total = total + prior_sum(self._grouped_priors.terms, values, True)
         return total
 
@@ -332,7 +328,7 @@ class Posterior:
         """
         theta, batch = self._as_theta(theta)
         with np.errstate(all="ignore"):
-            lp = prior_sum(self._priors, self._values(theta, batch), batch)
+            lp = prior_sum(self._priors, self._prior_values(theta, batch), batch)
         lp = np.where(np.isnan(lp), -np.inf, lp)
         return lp if batch else float(lp)
 
@@ -445,33 +441,31 @@ class Posterior:
     # ------------------------------------------------------------------
     # diagnosis, off the hot path
     def _check_nan(self, theta, value, batch):
-        if not np.isnan(value).any():
-            return
-        row = theta[np.flatnonzero(np.isnan(value))[0]] if batch else theta
-        params = {k: (v.tolist() if np.ndim(v) else float(v))
-                  for k, v in self.unpack(row).items()}
-        source, bad = nonfinite_source(self._steps, self._likelihoods, self._values(row, False))
-        if bad:
-            raise NonFiniteError(
-                f"the sampling distribution of node {source.term.name!r} got non-finite "
-                f"values of {', '.join(map(repr, bad))} at parameters {params}",
-                bad[0], params)
-        if source is not None:
-            raise NonFiniteError(
-                f"node {source.name!r} returned NaN at parameters {params}: check its "
-                "function for divisions by zero or logs of negative numbers, or "
-                "restrict the priors", source.name, params)
-        raise NonFiniteError(f"the log-posterior is NaN at parameters {params}",
-                             None, params)
+        if np.isnan(value).any():
+            row = theta[np.flatnonzero(np.isnan(value))[0]] if batch else theta
+            raise nonfinite_error(self._steps, self._likelihoods, self._values(row, False),
+                                  _plain(self.unpack(row)))
 
-    def _check_shapes(self):
-        """Call every function once for a point and once for a batch of two
-        walkers, so that a function that does not broadcast fails here, with the
-        node's name, rather than inside the sampler."""
-        point = self.sample_prior(np.random.default_rng(0), 2)
+    def _check_model(self):
+        """The checks of :mod:`pgmsim.graph.checks`, at three prior draws."""
+        kinds = {name: self.model.node(name).kind for name in self._constants}
+        terms = [*self._priors, *(like.term for like in self._likelihoods)]
+        check_fixed_arguments(terms, self._constants, kinds)
+        unused = unused_parameters(self.model)
+        if unused:
+            warnings.warn(f"parameter(s) {', '.join(map(repr, unused))} used by no data "
+                          "node: the posterior of each is its prior. Is one misspelled in "
+                          "a function's arguments?", ModelWarning, stacklevel=4)
+        try:
+            draws = self.sample_prior(np.random.default_rng(0), 3)
+        except NotImplementedError as err:
+            warnings.warn(f"{err}, so the deterministic functions were not checked at "
+                          "prior draws", ModelWarning, stacklevel=4)
+            return
         plates = {step.name: self.model.node(step.name).plate for step in self._steps}
-        check_steps(self._steps, self._values(point[0], False), plates, self.sizes)
-        check_steps(self._steps, self._values(point, True), plates, self.sizes, walkers=2)
+        check_at_draws(self._steps, self._likelihoods, plates, self.sizes,
+                       [self._values(row, False) for row in draws], self._values(draws, True),
+                       [_plain(self.unpack(row)) for row in draws])
 
     # ------------------------------------------------------------------
     # prior draws and optimisation
@@ -494,9 +488,8 @@ class Posterior:
 
         Raises
         ------
-        ValueError
-            If a prior's argument is a deterministic function of parameters
-            (give initial values instead).
+        NotImplementedError
+            If a prior's distribution cannot draw.
 
         Examples
         --------
@@ -513,7 +506,7 @@ class Posterior:
         >>> bool(abs(draws.mean() - 2.0) < 0.1)
         True
         """
-        draws = draw_priors(self._priors, np.random.default_rng(seed), n,
+        draws = draw_priors(self._draw_items, np.random.default_rng(seed), n,
                             self._param_shapes, self._constants)
         theta = np.empty((n, self.ndim))
         for name, where, _ in self._params:
@@ -550,12 +543,8 @@ class Posterior:
         >>> _ = m.param("a", pg.Uniform(-10, 10)); _ = m.param("b", pg.Uniform(-10, 10))
         >>> _ = m.data("z", pg.Normal("a", 1.0)); _ = m.data("w", pg.Normal("b", 2.0))
         >>> post = m.posterior(data={"z": 1.0, "w": -1.0})
-        >>> g = post.grid("a", "b", np.linspace(-4, 6, 101), np.linspace(-9, 7, 81))
-        >>> g.log_posterior.shape
+        >>> post.grid("a", "b", np.linspace(-4, 6, 101), np.linspace(-9, 7, 81)).log_posterior.shape
         (81, 101)
-        >>> i, j = np.unravel_index(np.argmax(g.log_posterior), g.log_posterior.shape)
-        >>> float(g.x_values[j]), float(g.y_values[i])
-        (1.0, -1.0)
         """
         return grid(self, x, y, x_values, y_values, at=at, chunk=chunk)
 
@@ -594,3 +583,18 @@ class Posterior:
         (array([ 1., -1.]), True)
         """
         return find_map(self, initial=initial, n_starts=n_starts, seed=seed, maxiter=maxiter)
+
+
+def _steps_needed(steps, names):
+    """The steps, in order, that the nodes ``names`` depend on."""
+    needed, wanted = [], set(names)
+    for step in reversed(steps):
+        if step.name in wanted:
+            needed.append(step)
+            wanted.update(step.parents)
+    return needed[::-1]
+
+
+def _plain(params):
+    """Parameter values as floats and lists, for messages."""
+    return {k: (v.tolist() if np.ndim(v) else float(v)) for k, v in params.items()}

@@ -13,9 +13,8 @@ A model's graph becomes, in topological order, a list of named items:
 Simulation, the posterior (one point and batches), prior draws and the
 models' helpers walk these items; argument resolution happens here and
 nowhere else. Values given by users are checked on the way in
-(:func:`check_inputs`), and a posterior checks once, at build time, that every
-deterministic function broadcasts over a batch of walkers
-(:func:`check_steps`).
+(:func:`check_inputs`); what a posterior checks when it is built is in
+:mod:`.checks`.
 """
 
 from __future__ import annotations
@@ -28,9 +27,10 @@ import numpy as np
 
 from ..distributions import Distribution
 from .nodes import NodeKind
+from .units import plain_value
 
 __all__ = ["check_inputs", "resolve", "Step", "PriorTerm", "DataTerm", "Likelihood",
-           "Walk", "evaluate", "check_steps", "nonfinite_source"]
+           "Walk", "evaluate", "ReadOnlyInputError"]
 
 
 def check_inputs(model, inputs, expected_kind, what):
@@ -48,7 +48,8 @@ def check_inputs(model, inputs, expected_kind, what):
     Returns
     -------
     dict
-        Name to numpy array (float), in the graph's order.
+        Name to a read-only copy as a numpy array of floats, in the graph's
+        order.
 
     Raises
     ------
@@ -90,6 +91,7 @@ def check_inputs(model, inputs, expected_kind, what):
             )
     out = {}
     for name, value in inputs.items():
+        value = plain_value(model.node(name), value, what)
         if np.ma.is_masked(value):
             raise ValueError(
                 f"{what} value for node {name!r} is a masked array with "
@@ -113,6 +115,8 @@ def check_inputs(model, inputs, expected_kind, what):
                 f"{what} value for node {name!r} contains NaN or inf values"
             )
         out[name] = array.astype(float)
+        # a copy, read-only: a function cannot change it for later evaluations
+        out[name].flags.writeable = False
     return out
 
 
@@ -167,7 +171,39 @@ class Step:
 
     def __call__(self, values):
         """The node's value from the values of its parents (a dict by name)."""
-        return self.func(**{p: values[p] for p in self.parents})
+        args = {p: values[p] for p in self.parents}
+        try:
+            return self.func(**args)
+        except ValueError as err:
+            # fixed inputs and walkers are handed out read-only
+            frozen = [p for p, v in args.items()
+                      if isinstance(v, np.ndarray) and not v.flags.writeable]
+            if frozen and "read-only" in str(err):
+                raise ReadOnlyInputError(
+                    f"deterministic node {self.name!r} changes its input(s) "
+                    f"{', '.join(map(repr, frozen))} in place ({err}): inputs are shared "
+                    "by every evaluation, so they are read-only; compute a new array "
+                    "instead (x = x + a, not x += a)") from None
+            raise
+
+
+class ReadOnlyInputError(ValueError):
+    """A deterministic function changed one of its inputs in place.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgmsim.graph.evaluate import Step
+    >>> def doubled(x):
+    ...     x *= 2
+    ...     return x
+    >>> x = np.ones(2)
+    >>> x.flags.writeable = False
+    >>> Step("y", doubled, ("x",))({"x": x})
+    Traceback (most recent call last):
+      ...
+    pgmsim.graph.evaluate.ReadOnlyInputError: deterministic node 'y' changes its input(s) 'x' in place (output array is read-only): inputs are shared by every evaluation, so they are read-only; compute a new array instead (x = x + a, not x += a)
+    """
 
 
 @dataclass(frozen=True)
@@ -462,104 +498,3 @@ def evaluate(model, params, inputs=None):
     (1600,)
     """
     return Walk.of(model).evaluate(params, inputs)
-
-
-def nonfinite_source(steps, likelihoods, values):
-    """The first node whose value is NaN, walking the steps at one point.
-
-    Parameters
-    ----------
-    steps : sequence of Step
-    likelihoods : sequence of Likelihood
-    values : dict
-        Values of the parameters and fixed inputs; updated with the steps'.
-
-    Returns
-    -------
-    tuple
-        ``(step, ())`` for the first step that returns NaN, else
-        ``(likelihood, names)`` for the first likelihood whose arguments
-        ``names`` are not all finite, else ``(None, ())``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from pgmsim.graph.evaluate import Step, nonfinite_source
-    >>> steps = [Step("r", lambda a: np.log(a), ("a",))]
-    >>> with np.errstate(invalid="ignore"):
-    ...     step, _ = nonfinite_source(steps, [], {"a": -1.0})
-    >>> step.name
-    'r'
-    """
-    for step in steps:
-        values[step.name] = np.asarray(step(values))
-        if np.isnan(values[step.name]).any():
-            return step, ()
-    for likelihood in likelihoods:
-        bad = tuple(a for a in likelihood.term.args
-                    if isinstance(a, str) and not np.all(np.isfinite(values[a])))
-        if bad:
-            return likelihood, bad
-    return None, ()
-
-
-def check_steps(steps, values, plates, sizes, walkers=None):
-    """Call each step once, so that a function that fails or returns the
-    wrong shape is named here rather than deep inside a sampler.
-
-    Parameters
-    ----------
-    steps : sequence of Step
-    values : dict
-        Values of every node the steps read; updated with theirs.
-    plates : dict
-        The plate of each step's node (``None`` for none).
-    sizes : dict
-        Known plate sizes; a node on a plate of unknown size is not checked.
-    walkers : int, optional
-        The number of walkers when ``values`` hold a batch (scalars as
-        ``(walkers, 1)`` columns); ``None`` for one point.
-
-    Raises
-    ------
-    TypeError
-        If a function raises; the message names its node.
-    ValueError
-        If a value does not broadcast to the shape of its node.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from pgmsim.graph.evaluate import Step, check_steps
-    >>> steps = [Step("mu", lambda a, x: a + x, ("a", "x"))]
-    >>> values = {"a": np.ones((2, 1)), "x": np.ones(3)}
-    >>> check_steps(steps, values, {"mu": "pix"}, {"pix": 3})
-    Traceback (most recent call last):
-      ...
-    ValueError: deterministic node 'mu' returned shape (2, 3) for one point; expected (3,)
-    """
-    batch = () if walkers is None else (walkers,)
-    for step in steps:
-        try:
-            with np.errstate(all="ignore"):
-                value = np.asarray(step(values))
-        except Exception as err:
-            how = "one point" if walkers is None else \
-                "a batch of walkers (scalars of shape (nwalkers, 1))"
-            raise TypeError(
-                f"deterministic node {step.name!r} failed when called for {how}: "
-                f"{type(err).__name__}: {err}. Write it with numpy operations that "
-                "broadcast."
-            ) from err
-        values[step.name] = value
-        plate = plates[step.name]
-        if plate is not None and plate not in sizes:
-            continue
-        shape = batch + ((1,) if walkers is not None else ()) if plate is None \
-            else batch + (sizes[plate],)
-        if np.broadcast_shapes(value.shape, shape) != shape:
-            how = "one point" if walkers is None else f"a batch of {walkers} walkers"
-            raise ValueError(
-                f"deterministic node {step.name!r} returned shape {value.shape} for "
-                f"{how}; expected {shape}"
-            )

@@ -11,6 +11,7 @@ import pytest
 from scipy import special, stats
 
 import pgmsim as pg
+from pgmsim.graph.checks import ModelWarning
 import pgmsim.astro.io
 import pgmsim.fit.parallel
 from pgmsim.fit import posterior as posterior_module
@@ -77,7 +78,8 @@ def all_priors_model():
 
 def test_point_and_batch_priors_equal_the_sum_of_scipy_log_densities():
     m = all_priors_model()
-    post = m.posterior(data={"y": [0.1, -0.3, 0.4]})
+    with pytest.warns(ModelWarning, match="'p0', 'p1'.* used by no data node"):
+        post = m.posterior(data={"y": [0.1, -0.3, 0.4]})
     rng = np.random.default_rng(0)
     inside = post.sample_prior(rng, 40)
     outside = inside.copy()
@@ -120,7 +122,8 @@ def test_joint_map_prior_takes_the_general_path_with_the_same_numbers():
     m.param(("x0", "y0"), pg.MapPrior(density, (0, 40, 0, 40)))
     m.param("s", pg.Uniform(0.5, 2.0))
     m.data("N", pg.Poisson("s"), plate="obs")
-    post = m.posterior(data={"N": [1, 0, 2]})
+    with pytest.warns(ModelWarning, match="'x0', 'y0' used by no data node"):
+        post = m.posterior(data={"N": [1, 0, 2]})
     theta = post.sample_prior(1, 16)
     np.testing.assert_allclose(post.log_prob(theta),
                                [post.log_prior(t) + post.log_likelihood(t) for t in theta],
@@ -265,7 +268,8 @@ def test_errors_raised_in_a_thread_reach_the_caller():
         return np.sqrt(a) * np.ones(4000)
 
     m.data("N", pg.Poisson("rate"), plate="obs")
-    post = m.posterior(data={"N": np.ones(4000)})
+    with pytest.warns(ModelWarning, match="node 'rate' is NaN at"):
+        post = m.posterior(data={"N": np.ones(4000)})
     theta = np.array([[0.5], [0.2], [-0.5], [0.9]])
     with ParallelLogProb(post, workers=2, min_elements=0) as log_prob:
         with pytest.raises(pg.NonFiniteError, match="'rate'"):

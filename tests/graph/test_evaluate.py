@@ -1,5 +1,5 @@
-"""The one walk through the graph: its order, steps, terms, input checks and
-build-time checks, each against an independent oracle (scipy.stats, numpy by
+"""The one walk through the graph: its order, steps, terms and input checks,
+each against an independent oracle (scipy.stats, numpy by
 hand) or the error a user should see."""
 
 import numpy as np
@@ -13,9 +13,7 @@ from pgmsim.graph.evaluate import (
     Step,
     Walk,
     check_inputs,
-    check_steps,
     evaluate,
-    nonfinite_source,
     resolve,
 )
 from pgmsim.graph.nodes import NodeKind
@@ -131,33 +129,3 @@ def test_data_may_be_integers_but_not_booleans():
     assert check_inputs(m, {"N": [1, 2]}, NodeKind.DATA, "data")["N"].dtype == float
     with pytest.raises(TypeError, match="node 'N' must be numeric"):
         check_inputs(m, {"N": [True, False]}, NodeKind.DATA, "data")
-
-
-def test_check_steps_names_the_node_that_fails_or_has_the_wrong_shape():
-    x = np.ones(4)
-    bad = [Step("mu", lambda a, x: a * x[:, None], ("a", "x"))]
-    with pytest.raises(ValueError, match=r"node 'mu' returned shape \(4, 1\) for one point"):
-        check_steps(bad, {"a": 1.0, "x": x}, {"mu": "pix"}, {"pix": 4})
-    failing = [Step("mu", lambda a, x: float(a) * x, ("a", "x"))]
-    check_steps(failing, {"a": 1.0, "x": x}, {"mu": "pix"}, {"pix": 4})
-    with pytest.raises(TypeError, match="node 'mu' failed when called for a batch of walkers"):
-        check_steps(failing, {"a": np.ones((2, 1)), "x": x}, {"mu": "pix"}, {"pix": 4},
-                    walkers=2)
-    # a scalar node must stay a (walkers, 1) column in a batch
-    scalar = [Step("t", lambda a: a * np.ones(3), ("a",))]
-    with pytest.raises(ValueError, match=r"node 't' returned shape \(2, 3\) for a batch "
-                                         r"of 2 walkers; expected \(2, 1\)"):
-        check_steps(scalar, {"a": np.ones((2, 1))}, {"t": None}, {}, walkers=2)
-
-
-def test_nonfinite_source_finds_the_first_nan():
-    steps = [Step("r", lambda a: np.sqrt(a), ("a",)), Step("mu", lambda r: r + 1.0, ("r",))]
-    like = DataTerm(("N",), pg.Poisson("mu")).likelihood(np.ones(2))
-    with np.errstate(invalid="ignore"):
-        source, bad = nonfinite_source(steps, [like], {"a": np.array([-1.0, 1.0])})
-    assert source.name == "r" and bad == ()
-    infinite = [Step("mu", lambda a: np.asarray(a) / 0.0 * np.ones(2), ("a",))]
-    with np.errstate(divide="ignore"):
-        source, bad = nonfinite_source(infinite, [like], {"a": 1.0})
-    assert source is like and bad == ("mu",)
-    assert nonfinite_source(steps, [like], {"a": 4.0}) == (None, ())
