@@ -139,13 +139,12 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     >>> run_model("xray_agn", out, nsteps=20)
     Traceback (most recent call last):
       ...
-    FileExistsError: out='...agn' already holds corner.png, ... of an earlier run: pass overwrite=True to replace them, or choose another folder
+    FileExistsError: out='...agn' already holds corner.png, ... pass overwrite=True ...
     """
     import matplotlib.pyplot as plt
 
     import pgmsim as pg
     from .astro.plots import image_comparison
-    from .fit.backends import CheckpointError
 
     check_count("nsteps", nsteps)
     check_count("nwalkers", nwalkers)
@@ -153,22 +152,7 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     module = _load(name)
     out = check_output_folder(out)
     stored = out / "chain.h5"
-    if resume and overwrite:
-        raise ValueError("resume=True continues the run stored in "
-                         f"'{stored}' and overwrite=True replaces it: pass one of them")
-    if resume and not stored.exists():
-        raise CheckpointError(f"cannot resume: checkpoint file '{stored}' does not exist; "
-                              "start the run without resume=True", stored)
-    if not (resume or overwrite):
-        if checkpoint and stored.exists():
-            raise CheckpointError(
-                f"'{stored}' holds the chain of an earlier run: pass resume=True to "
-                "continue it, or overwrite=True to start again", stored)
-        earlier = [n for n in sorted(OUTPUTS) if (out / n).exists()]
-        if earlier:
-            raise FileExistsError(
-                f"out={str(out)!r} already holds {', '.join(earlier)} of an earlier run: "
-                "pass overwrite=True to replace them, or choose another folder")
+    _check_earlier_run(out, stored, checkpoint, resume, overwrite)
     model, inputs = default_mock(module, seed)
     truth = module.TRUTH
     sim = model.simulate(inputs=inputs, params=truth, seed=seed)
@@ -230,6 +214,28 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
         fig.savefig(out / "mock.png", dpi=100)  # a Figure outside pyplot: nothing to close
     echo(f"\nwrote {', '.join(sorted(p.name for p in out.iterdir()))} to {out}/")
     return result
+
+
+def _check_earlier_run(out, stored, checkpoint, resume, overwrite):
+    """Refuse to resume nothing, or to replace an earlier run without ``overwrite``."""
+    from .fit.backends import CheckpointError
+
+    if resume and overwrite:
+        raise ValueError("resume=True continues the run stored in "
+                         f"'{stored}' and overwrite=True replaces it: pass one of them")
+    if resume and not stored.exists():
+        raise CheckpointError(f"cannot resume: checkpoint file '{stored}' does not exist; "
+                              "start the run without resume=True", stored)
+    if not (resume or overwrite):
+        if checkpoint and stored.exists():
+            raise CheckpointError(
+                f"'{stored}' holds the chain of an earlier run: pass resume=True to "
+                "continue it, or overwrite=True to start again", stored)
+        earlier = [n for n in sorted(OUTPUTS) if (out / n).exists()]
+        if earlier:
+            raise FileExistsError(
+                f"out={str(out)!r} already holds {', '.join(earlier)} of an earlier run: "
+                "pass overwrite=True to replace them, or choose another folder")
 
 
 def _check_resumable(stored, post, nwalkers):
