@@ -12,35 +12,65 @@ What the file holds
 -------------------
 Group ``mcmc`` (the layout of :class:`emcee.backends.HDFBackend`): datasets
 ``chain`` ``(capacity, nwalkers, ndim)`` and ``log_prob`` ``(capacity,
-nwalkers)``, attributes ``nwalkers``, ``ndim``, ``iteration``. pgmsim adds the
-provenance of the run (model name, parameter names, the priors and sampling
-distributions, a SHA-256 fingerprint of the data and fixed inputs, the
-number of walkers) and, in two alternating slots, the walkers' acceptance
-counts and the state of emcee's random generator after the last committed
-step.
+nwalkers)``, attributes ``nwalkers``, ``ndim``, ``iteration``. pgmsim adds:
+
+- the provenance of the run (:func:`provenance`: model name, parameter names,
+  the priors and sampling distributions, a SHA-256 of the data and fixed
+  inputs, a SHA-256 of the source of every deterministic node's function and
+  of every distribution class not defined in pgmsim, the number of walkers);
+- ``pgmsim_start``: the walker positions the run starts from, written when the
+  file is created, with the state of emcee's random generator at the start;
+- in two alternating slots, the commit records: the walkers' acceptance
+  counts, the state of emcee's random generator after the last committed step
+  (at the start, before the first commit), and ``pgmsim_sha256``, the SHA-256
+  checksums of the committed rows of ``chain`` and ``log_prob``, of the
+  acceptance counts, of the random state, of the start walkers and of the
+  provenance.
+
+Every load (:func:`load_result`) and every resume recomputes the checksums; a
+stored value that changed after it was written (a flipped bit, a bad copy) is
+refused with a :class:`CheckpointError` naming the file and what is corrupt.
 
 Crash safety
 ------------
-A commit writes the new rows and the spare slot, flushes the file, and only
-then overwrites one small attribute, ``pgmsim_commit = [iteration, slot]``,
-in place. A process killed at any moment (``SIGKILL``, power cut excepted:
-the file is flushed to the operating system, not synced to disk) therefore
-leaves a file whose committed steps, acceptance counts and random state are
-mutually consistent, and a resumed run continues exactly where the committed
-steps end. The file is created under a temporary name and renamed, so a run
-killed while creating it leaves no half-made checkpoint. The writer opens the
-file without HDF5 file locking, so that a reader (``h5ls``,
-:func:`load_result`) never blocks or crashes the run.
+A commit writes the new rows and the spare slot (with its checksums), flushes
+the file, and only then overwrites one small attribute, ``pgmsim_commit =
+[iteration, slot]``, in place. A process killed at any moment (``SIGKILL``,
+power cut excepted: the file is flushed to the operating system, not synced to
+disk) therefore leaves a file whose committed steps, acceptance counts,
+random state and checksums are mutually consistent, and a resumed run
+continues exactly where the committed steps end.
+
+The file is written under a temporary name ``NAME.<pid>.tmp`` and then
+published under its name with a hard link, which fails if the name exists
+(on a file system without hard links: a rename after a check): a run killed
+while creating it leaves no half-made checkpoint, and two runs never both
+create it. The temporary file is removed on every exit path that Python sees
+(an exception, Ctrl-C); one left by a ``SIGKILL`` is removed by the next run
+that writes to the same name.
+
+One writer at a time: from :meth:`Checkpoint.open` to the end of the run
+(:meth:`Checkpoint.close`, which :func:`pgmsim.sample` calls), the writer holds
+an exclusive :func:`fcntl.flock` lock on a side file ``NAME.lock``, removed
+when it lets go. Another run that would write the file (resume it, create it,
+or replace it with ``overwrite=True``) is refused at once. The kernel drops
+the lock of a killed process, so there is no stale lock to clear by hand.
+Readers take no lock and are never blocked, and the writer opens the HDF5 file
+without HDF5 file locking, so that a reader (``h5ls``, :func:`load_result`)
+never blocks or crashes the run. On platforms without :mod:`fcntl` (Windows)
+no lock is taken and two writers of one file are not detected.
 
 Determinism
 -----------
 emcee draws from a legacy :class:`numpy.random.RandomState`; its full state
 after the last committed step is restored on resume, and the stored walker
-positions and log-posterior values are bit-for-bit those of the run. So a run
-resumed from a checkpoint gives the same chain, bit for bit, as the same run
-made in one go (tested, also across a ``SIGKILL``), provided that the
-log-posterior of each walker is itself deterministic. What is true of the
-pieces:
+positions and log-posterior values are bit-for-bit those of the run. A file
+with no committed step holds the start walkers and the random state the
+seeded run starts from, so its resume *is* the seeded run. So a run resumed
+from a checkpoint gives the same chain, bit for bit, as the same run made in
+one go (tested, also across a ``SIGKILL`` at twenty moments, from before the
+file exists to the last commit), provided that the log-posterior of each
+walker is itself deterministic. What is true of the pieces:
 
 - emcee's ``vectorize=True`` path, which :func:`pgmsim.sample` uses, calls the
   log-posterior once per half-ensemble, in a fixed order: deterministic.
@@ -54,14 +84,15 @@ pieces:
   or BLAS build (``exp`` and ``log`` may differ in the last bit); a
   user-written deterministic node that mixes walkers, e.g. a matrix product
   over the batch, whose BLAS kernel groups rows differently for different
-  batch sizes; a posterior whose data or priors changed (refused).
+  batch sizes; a posterior whose data, priors or code changed (refused; the
+  code is compared by its source text, so a change of a global variable that
+  a function reads is not seen).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pathlib
 import time
 
@@ -69,106 +100,22 @@ import h5py
 import numpy as np
 from emcee.backends import Backend
 
+from ._checkpoint_layout import (COMMIT, GROUP, CheckpointError, corrupt, digest_row,
+                                 random_state_rows, read_verified, sha256_hex, write_empty)
+from ._checkpoint_lock import (LockHeldError, WriterLock, publish, remove_stale_temporaries,
+                               temporary_name)
+from ._provenance import provenance, provenance_mismatch
 from .results import SamplingResult
 
 __all__ = ["Checkpoint", "CheckpointError", "provenance", "load_result"]
-
-#: HDF5 group holding the run (emcee's default)
-GROUP = "mcmc"
-_COMMIT = "pgmsim_commit"
-
-
-class CheckpointError(ValueError):
-    """A checkpoint file that cannot be used: corrupt, or from another run.
-
-    Parameters
-    ----------
-    message : str
-        What is wrong, naming the file.
-    filename : str or pathlib.Path
-        The file at fault.
-
-    Attributes
-    ----------
-    filename : str
-        The file at fault.
-
-    Examples
-    --------
-    >>> err = CheckpointError("checkpoint file 'run.h5' is corrupt", "run.h5")
-    >>> isinstance(err, ValueError), err.filename
-    (True, 'run.h5')
-    """
-
-    def __init__(self, message, filename):
-        super().__init__(message)
-        self.filename = str(filename)
-
-
-def _sha256_arrays(arrays):
-    digest = hashlib.sha256()
-    for name in sorted(arrays):
-        value = np.ascontiguousarray(arrays[name], dtype=np.float64)
-        digest.update(f"{name}:{value.shape}:".encode())
-        digest.update(value.tobytes())
-    return digest.hexdigest()
-
-
-def provenance(post, nwalkers):
-    """What identifies a run: the model, its parameters, data and inputs.
-
-    Parameters
-    ----------
-    post : Posterior
-        The density being sampled.
-    nwalkers : int
-        Number of walkers.
-
-    Returns
-    -------
-    dict
-        ``model`` (name), ``param_names`` (list), ``distributions`` (the
-        prior or sampling distribution of every stochastic node, as text),
-        ``data_sha256`` (SHA-256 of the data and fixed inputs, as float64),
-        ``nwalkers`` and ``ndim``.
-
-    Examples
-    --------
-    >>> import pgmsim as pg
-    >>> m = pg.Model("counts")
-    >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
-    >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
-    >>> info = provenance(m.posterior(data={"N": [3, 5, 4]}), nwalkers=8)
-    >>> info["model"], info["param_names"], len(info["data_sha256"])
-    ('counts', ['lam'], 64)
-    """
-    model = post.model
-    distributions = {
-        name: repr(model.node(name).distribution)
-        for name in model.order
-        if model.node(name).distribution is not None
-    }
-    return {
-        "model": str(model.name),
-        "param_names": list(post.param_names),
-        "distributions": distributions,
-        "data_sha256": _sha256_arrays({**post.data, **post.inputs}),
-        "nwalkers": int(nwalkers),
-        "ndim": int(post.ndim),
-    }
-
-
-def _random_state_rows(state):
-    """emcee's RandomState tuple (always an MT19937 state) as (keys uint32[624],
-    [pos, has_gauss, gauss])."""
-    _, keys, pos, has_gauss, gauss = state
-    return np.asarray(keys, dtype=np.uint32), np.array([pos, has_gauss, gauss], float)
 
 
 class Checkpoint(Backend):
     """An emcee backend that commits the chain to an HDF5 file as it grows.
 
     Pass it, or simply a file name, as ``backend`` to :func:`pgmsim.sample`.
+    While it writes the file it holds the file's lock (see the module
+    documentation): :meth:`close` lets go of it.
 
     Parameters
     ----------
@@ -188,6 +135,10 @@ class Checkpoint(Backend):
         Number of steps stored in the file.
     info : dict
         The run's provenance (see :func:`provenance`).
+    start : numpy.ndarray or None
+        The walker positions the run starts from, ``(nwalkers, ndim)``.
+    start_random_state : tuple or None
+        The state of emcee's random generator at the start.
 
     Raises
     ------
@@ -219,22 +170,28 @@ class Checkpoint(Backend):
         self.every = float(every)
         self.committed = 0
         self.info = None
+        self.start = None
+        self.start_random_state = None
         self._capacity = 0
         self._slot = 0
         self._last_commit = time.monotonic()
         self._snapshot = None
+        self._lock = WriterLock(self.filename)
+        # running SHA-256 of the committed rows, and the digests fixed at creation
+        self._row_hashes = None
+        self._fixed_digests = None
 
     def __repr__(self):
         return f"Checkpoint({str(self.filename)!r}, committed={self.committed})"
 
     # ------------------------------------------------------------------
-    # opening
+    # opening and closing
     def open(self, post, nwalkers, nsteps, resume=False):
-        """Prepare the file for a run: check it can be made, or load it to resume.
+        """Take the file's lock and check it can be made, or load it to resume.
 
         A new file is created by :meth:`reset`, which emcee calls when the
         sampler is made, after the walkers are placed: a run that fails to
-        start leaves no file behind.
+        start leaves no file behind. The lock is held until :meth:`close`.
 
         Parameters
         ----------
@@ -249,10 +206,13 @@ class Checkpoint(Backend):
         Raises
         ------
         CheckpointError
-            The file exists and neither ``resume`` nor ``overwrite`` is set;
-            it does not exist and ``resume`` is set; it is corrupt or
-            truncated; or it holds a run of another model, other parameters,
-            other priors, other data or inputs, or another number of walkers.
+            Another run is writing the file (it holds the lock); the file
+            exists and neither ``resume`` nor ``overwrite`` is set; it does
+            not exist and ``resume`` is set; it is corrupt or truncated (a
+            checksum does not match); it holds neither a committed step nor
+            the start of the run; or it holds a run of another model, other
+            parameters, other priors, other code, other data or inputs, or
+            another number of walkers.
 
         Examples
         --------
@@ -267,12 +227,25 @@ class Checkpoint(Backend):
         >>> store.open(post, nwalkers=8, nsteps=100, resume=True)
         >>> store.iteration
         30
+        >>> Checkpoint(path).open(post, nwalkers=8, nsteps=100, resume=True)
+        Traceback (most recent call last):
+          ...
+        pgmsim.fit.backends.CheckpointError: checkpoint file '...' is being written by another run ...
+        >>> store.close()
         >>> Checkpoint(path).open(post, nwalkers=8, nsteps=100)
         Traceback (most recent call last):
           ...
         pgmsim.fit.backends.CheckpointError: checkpoint file '...' already exists; ...
         """
         info = provenance(post, nwalkers)
+        self._take_lock()
+        try:
+            self._open_locked(info, nsteps, resume)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open_locked(self, info, nsteps, resume):
         exists = self.filename.exists()
         if resume:
             if not exists:
@@ -280,6 +253,11 @@ class Checkpoint(Backend):
                     f"cannot resume: checkpoint file '{self.filename}' does not exist; "
                     "start the run without resume=True", self.filename)
             self._load()
+            if self.iteration == 0 and self.start is None:
+                raise CheckpointError(
+                    f"checkpoint file '{self.filename}' holds no committed steps and no "
+                    "start walkers (it was not made by pgmsim.sample): nothing to resume; "
+                    "start a new run with overwrite=True", self.filename)
             self._check_provenance(info)
             self._reserve(nsteps)
             return
@@ -290,11 +268,76 @@ class Checkpoint(Backend):
                 f"backend=pgmsim.fit.backends.Checkpoint('{self.filename}', overwrite=True) "
                 "to start again", self.filename)
         self.info = info
+        self.start = self.start_random_state = None
         self._capacity = int(nsteps)
         self.iteration = 0  # nothing done yet; the file is made by reset()
 
+    def _take_lock(self):
+        try:
+            self._lock.acquire()
+        except LockHeldError:
+            raise CheckpointError(
+                f"checkpoint file '{self.filename}' is being written by another run (it "
+                f"holds the lock on '{self._lock.path}'); wait for that run to end, or use "
+                "another file", self.filename) from None
+        except OSError as err:
+            raise CheckpointError(
+                f"cannot lock checkpoint file '{self.filename}' for writing ({err}); its "
+                "file system may not support locks: use a local folder", self.filename) from err
+        remove_stale_temporaries(self.filename)
+
+    def close(self):
+        """End the writing: release the file's lock (the file and the chain stay).
+
+        :func:`pgmsim.sample` calls it at the end of every run; a later
+        :meth:`open` takes the lock again. Idempotent.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> store = Checkpoint(pathlib.Path(tempfile.mkdtemp()) / "run.h5")
+        >>> store.reset(nwalkers=4, ndim=2, capacity=10)
+        >>> sorted(p.name for p in store.filename.parent.iterdir())
+        ['run.h5', 'run.h5.lock']
+        >>> store.close()
+        >>> sorted(p.name for p in store.filename.parent.iterdir())
+        ['run.h5']
+        """
+        self._lock.release()
+
+    def set_start(self, coords, random_state):
+        """Record where a new run starts, to store when :meth:`reset` creates the file.
+
+        A resume from a file with no committed step then starts here, as
+        the seeded run does.
+
+        Parameters
+        ----------
+        coords : array_like, shape (nwalkers, ndim)
+            The start walkers.
+        random_state : tuple
+            The state of emcee's random generator at the start
+            (:meth:`numpy.random.RandomState.get_state`).
+
+        Examples
+        --------
+        >>> import numpy as np, tempfile, pathlib
+        >>> store = Checkpoint(pathlib.Path(tempfile.mkdtemp()) / "run.h5")
+        >>> store.set_start(np.zeros((4, 2)), np.random.RandomState(1).get_state())
+        >>> store.reset(nwalkers=4, ndim=2, capacity=10)
+        >>> store.close()
+        >>> again = Checkpoint(store.filename)
+        >>> again._load()
+        >>> again.start.shape, again.random_state[0]
+        ((4, 2), 'MT19937')
+        """
+        self.start = np.array(coords, dtype=np.float64)
+        self.start_random_state = random_state
+
     def reset(self, nwalkers, ndim, capacity=None):
-        """Start an empty run and create its file (atomically).
+        """Start an empty run and create its file (atomically, exclusively).
+
+        Takes the file's lock if :meth:`open` did not.
 
         Parameters
         ----------
@@ -304,6 +347,14 @@ class Checkpoint(Backend):
             Steps to allocate in the file; by default the ``nsteps`` given
             to :meth:`open`.
 
+        Raises
+        ------
+        ValueError
+            If ``capacity`` is not a non-negative integer.
+        CheckpointError
+            If another run holds the file's lock, or the file exists and
+            ``overwrite`` is not set.
+
         Examples
         --------
         >>> import tempfile, pathlib
@@ -311,127 +362,68 @@ class Checkpoint(Backend):
         >>> store.reset(nwalkers=4, ndim=2, capacity=10)
         >>> store.shape, store.committed
         ((4, 2), 0)
+        >>> store.close()
         """
+        capacity = self._capacity if capacity is None else capacity
+        if int(capacity) != capacity or capacity < 0:
+            raise ValueError(f"capacity must be a non-negative number of steps, "
+                             f"got {capacity!r}")
         super().reset(nwalkers, ndim)
-        capacity = self._capacity if capacity is None else int(capacity)
-        info = self.info or {"model": "", "param_names": [], "distributions": {},
-                             "data_sha256": "", "nwalkers": int(nwalkers), "ndim": int(ndim)}
-        self.info = info
-        self.filename.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.filename.with_name(self.filename.name + f".{os.getpid()}.tmp")
+        self.info = self.info or {
+            "model": "", "param_names": [], "distributions": {}, "data_sha256": "",
+            "code_sha256": {}, "nwalkers": int(nwalkers), "ndim": int(ndim)}
+        self._take_lock()
         try:
-            with h5py.File(tmp, "w", locking=False) as f:
-                g = f.create_group(GROUP)
-                g.attrs["nwalkers"] = int(nwalkers)
-                g.attrs["ndim"] = int(ndim)
-                g.attrs["has_blobs"] = False
-                g.attrs["iteration"] = np.int64(0)
-                g.attrs["pgmsim_info"] = json.dumps(info)
-                g.attrs[_COMMIT] = np.zeros(2, dtype=np.int64)
-                early = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
-                early.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
-                chunk = max(1, min(1024, (1 << 18) // (8 * nwalkers * max(ndim, 1))))
-                g.create_dataset("chain", (capacity, nwalkers, ndim),
-                                 maxshape=(None, nwalkers, ndim), dtype=np.float64,
-                                 chunks=(chunk, nwalkers, ndim), dcpl=early.copy())
-                g.create_dataset("log_prob", (capacity, nwalkers), maxshape=(None, nwalkers),
-                                 dtype=np.float64, chunks=(chunk, nwalkers), dcpl=early.copy())
-                g.create_dataset("accepted", data=np.zeros(nwalkers))
-                g.create_dataset("pgmsim_accepted", data=np.zeros((2, nwalkers)))
-                g.create_dataset("pgmsim_rng_keys", data=np.zeros((2, 624), np.uint32))
-                g.create_dataset("pgmsim_rng_state", data=np.zeros((2, 3)))
-            os.replace(tmp, self.filename)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+            self._create(int(nwalkers), int(ndim), int(capacity))
+        except BaseException:
+            self.close()
+            raise
         self.committed = 0
         self._slot = 0
         self._snapshot = None
         self._last_commit = time.monotonic()
 
-    def _fail(self, what, err=None):
-        reason = f": {type(err).__name__}: {err}" if err is not None else ""
-        raise CheckpointError(
-            f"checkpoint file '{self.filename}' is corrupt or truncated ({what}){reason}. "
-            "It was left untouched; move it away (or pass overwrite=True) to start a "
-            "new run", self.filename) from err
+    def _create(self, nwalkers, ndim, capacity):
+        """Write the empty file under a temporary name, then publish it."""
+        self.filename.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temporary_name(self.filename)
+        try:
+            fixed = write_empty(tmp, nwalkers, ndim, capacity, json.dumps(self.info),
+                                self.start, self.start_random_state)
+            publish(tmp, self.filename, replace=self.overwrite)
+        except FileExistsError:
+            raise CheckpointError(
+                f"checkpoint file '{self.filename}' already exists (made by another "
+                "process meanwhile); it was left untouched", self.filename) from None
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        self._row_hashes = {"chain": hashlib.sha256(), "log_prob": hashlib.sha256()}
+        self._fixed_digests = fixed
 
+    # ------------------------------------------------------------------
+    # reading
     def _load(self):
-        """Read the committed steps of the file into memory."""
-        try:
-            f = h5py.File(self.filename, "r", locking=False)
-        except OSError as err:
-            self._fail("not a readable HDF5 file", err)
-        try:
-            with f:
-                if GROUP not in f or "pgmsim_info" not in f[GROUP].attrs:
-                    raise CheckpointError(
-                        f"'{self.filename}' is an HDF5 file but not a pgmsim checkpoint "
-                        f"(no group {GROUP!r} with pgmsim provenance); choose another "
-                        "file name", self.filename)
-                g = f[GROUP]
-                info = json.loads(g.attrs["pgmsim_info"])
-                n, slot = (int(v) for v in g.attrs[_COMMIT])
-                nwalkers, ndim = int(g.attrs["nwalkers"]), int(g.attrs["ndim"])
-                chain, log_prob = g["chain"], g["log_prob"]
-                if (slot not in (0, 1) or n < 0 or chain.shape[0] < n
-                        or chain.shape[1:] != (nwalkers, ndim)
-                        or log_prob.shape != (chain.shape[0], nwalkers)):
-                    self._fail(f"{n} committed steps, chain of shape {chain.shape}")
-                chain = chain[:n]
-                log_prob = log_prob[:n]
-                accepted = g["pgmsim_accepted"][slot]
-                keys = g["pgmsim_rng_keys"][slot]
-                pos, has_gauss, gauss = g["pgmsim_rng_state"][slot]
-        except CheckpointError:
-            raise
-        except Exception as err:  # h5py and json raise many kinds on damaged files
-            self._fail("unreadable contents", err)
-        if not (np.all(np.isfinite(chain)) and not np.any(np.isnan(log_prob))):
-            self._fail("non-finite walker positions among the committed steps")
-        super().reset(nwalkers, ndim)
-        self.chain = np.array(chain, dtype=self.dtype)
-        self.log_prob = np.array(log_prob, dtype=self.dtype)
-        self.accepted = np.array(accepted, dtype=self.dtype)
-        self.iteration = n
-        self.random_state = (("MT19937", keys.astype(np.uint32), int(pos), int(has_gauss),
-                              float(gauss)) if n > 0 else None)
-        self.committed = n
-        self._slot = slot
+        """Read the committed steps of the file into memory, checksums verified."""
+        stored = read_verified(self.filename)
+        super().reset(int(stored.info["nwalkers"]), stored.chain.shape[2])
+        self.chain = np.array(stored.chain, dtype=self.dtype)
+        self.log_prob = np.array(stored.log_prob, dtype=self.dtype)
+        self.accepted = np.array(stored.accepted, dtype=self.dtype)
+        self.iteration = self.committed = stored.n
+        self.random_state = stored.random_state
+        self.start, self.start_random_state = stored.start, stored.start_random_state
+        self.info = stored.info
+        self._slot = stored.slot
         self._snapshot = None
-        self.info = info
+        self._row_hashes = stored.row_hashes
+        self._fixed_digests = stored.fixed_digests
 
     def _check_provenance(self, info):
-        stored = self.info
-        name = f"checkpoint file '{self.filename}'"
-        if stored.get("model") != info["model"]:
-            raise CheckpointError(
-                f"{name} holds a run of model {stored.get('model')!r}, not "
-                f"{info['model']!r}; use another file", self.filename)
-        if stored.get("param_names") != info["param_names"]:
-            raise CheckpointError(
-                f"{name} was made with parameters {stored.get('param_names')}, but the "
-                f"posterior has parameters {info['param_names']}", self.filename)
-        if stored.get("distributions") != info["distributions"]:
-            changed = sorted(k for k in set(stored.get("distributions", {}))
-                             | set(info["distributions"])
-                             if stored.get("distributions", {}).get(k)
-                             != info["distributions"].get(k))
-            raise CheckpointError(
-                f"{name} was made with other priors or sampling distributions for "
-                f"node(s) {', '.join(map(repr, changed))}: stored "
-                f"{ {k: stored.get('distributions', {}).get(k) for k in changed} }, now "
-                f"{ {k: info['distributions'].get(k) for k in changed} }", self.filename)
-        if stored.get("data_sha256") != info["data_sha256"]:
-            raise CheckpointError(
-                f"{name} was made with other data or fixed inputs (SHA-256 "
-                f"{stored.get('data_sha256', '')[:12]}... in the file, "
-                f"{info['data_sha256'][:12]}... now)", self.filename)
-        if stored.get("nwalkers") != info["nwalkers"]:
-            raise CheckpointError(
-                f"{name} holds a run with {stored.get('nwalkers')} walkers; resume it "
-                f"with nwalkers={stored.get('nwalkers')}, not {info['nwalkers']}",
-                self.filename)
+        problem = provenance_mismatch(self.info, info)
+        if problem is not None:
+            raise CheckpointError(f"checkpoint file '{self.filename}' {problem}",
+                                  self.filename)
 
     def _reserve(self, nsteps):
         """Make room in the file for ``nsteps`` steps in all."""
@@ -442,7 +434,7 @@ class Checkpoint(Backend):
                     if g[key].shape[0] < nsteps:
                         g[key].resize(nsteps, axis=0)
         except OSError as err:
-            self._fail("cannot be opened for writing", err)
+            raise corrupt(self.filename, "cannot be opened for writing", err) from err
 
     # ------------------------------------------------------------------
     # emcee's backend interface
@@ -469,6 +461,7 @@ class Checkpoint(Backend):
         >>> store.save_step(state, np.ones(4, bool))
         >>> store.committed
         1
+        >>> store.close()
         """
         super().save_step(state, accepted)
         # one assignment: a Ctrl-C cannot leave it half made
@@ -477,7 +470,7 @@ class Checkpoint(Backend):
             self.commit()
 
     def commit(self):
-        """Write the steps not yet in the file, crash-safely.
+        """Write the steps not yet in the file, with their checksums, crash-safely.
 
         Returns
         -------
@@ -491,31 +484,43 @@ class Checkpoint(Backend):
         >>> store.reset(nwalkers=4, ndim=1)
         >>> store.commit()  # nothing new to write
         0
+        >>> store.close()
         """
         snapshot = self._snapshot
         if snapshot is None or snapshot[0] == self.committed:
             return self.committed
         n, random_state, accepted = snapshot
-        keys, rest = _random_state_rows(random_state)
+        keys, rest = random_state_rows(random_state)
         slot = 1 - self._slot
+        new_rows = {"chain": self.chain, "log_prob": self.log_prob}
+        # the running digests advance only once the commit is made
+        hashes = {key: self._row_hashes[key].copy() for key in new_rows}
+        for key, values in new_rows.items():
+            hashes[key].update(np.ascontiguousarray(values[self.committed:n]).tobytes())
+        digests = {"chain": hashes["chain"].hexdigest(),
+                   "log_prob": hashes["log_prob"].hexdigest(),
+                   "accepted": sha256_hex(accepted), "random_state": sha256_hex(keys, rest),
+                   **self._fixed_digests}
         with h5py.File(self.filename, "a", locking=False) as f:
             g = f[GROUP]
-            for key, values in (("chain", self.chain), ("log_prob", self.log_prob)):
+            for key, values in new_rows.items():
                 if g[key].shape[0] < n:
                     g[key].resize(n, axis=0)
                 g[key][self.committed:n] = values[self.committed:n]
             g["pgmsim_accepted"][slot] = accepted
             g["pgmsim_rng_keys"][slot] = keys
             g["pgmsim_rng_state"][slot] = rest
+            g["pgmsim_sha256"][slot] = digest_row(digests)
             f.flush()
             # the commit: one small attribute overwritten in place
-            g.attrs.modify(_COMMIT, np.array([n, slot], dtype=np.int64))
+            g.attrs.modify(COMMIT, np.array([n, slot], dtype=np.int64))
             f.flush()
             # for readers that know emcee's layout only
             g.attrs.modify("iteration", np.int64(n))
             g["accepted"][:] = accepted
         self.committed = n
         self._slot = slot
+        self._row_hashes = hashes
         self._last_commit = time.monotonic()
         return n
 

@@ -38,12 +38,16 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
         An HDF5 file (created; an existing file is refused unless
         ``resume``) where the chain is committed as it grows, at most every
         second, at the end and on interruption; see
-        :class:`pgmsim.fit.backends.Checkpoint` for the options.
+        :class:`pgmsim.fit.backends.Checkpoint` for the options. The run
+        holds the file's lock from start to end: a second run writing the
+        same file is refused.
     resume : bool
         Continue the run stored in ``backend`` from its last committed step
         up to ``nsteps`` steps in all. ``seed`` and ``initial`` are then
-        unused: the walkers and emcee's random state come from the file, so
-        the chain is bit for bit the one an uninterrupted run gives.
+        unused: the walkers and emcee's random state come from the file (from
+        the start of the run, stored when the file was made, if no step was
+        committed), so the chain is bit for bit the one an uninterrupted run
+        gives.
     parallel : int, optional
         Number of threads sharing each batch of walkers (e.g. 2 on two
         cores); see :class:`pgmsim.fit.parallel.ParallelLogProb`. Pays on large
@@ -61,9 +65,11 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
     ValueError
         Too few walkers, or bad initial positions.
     pgmsim.fit.backends.CheckpointError
-        The backend file exists and ``resume`` is not set, or it does not
-        exist and ``resume`` is set, or it is corrupt, or it holds a run of
-        another model, other parameters, data, inputs or number of walkers.
+        Another run is writing the backend file; or it exists and ``resume``
+        is not set, or it does not exist and ``resume`` is set; or it is
+        corrupt (a checksum does not match); or it holds a run of another
+        model, other parameters, priors, code, data, inputs or number of
+        walkers.
 
     Examples
     --------
@@ -90,31 +96,39 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
         from .backends import Checkpoint  # HDF5 checkpoints load only when asked for
 
         store = backend if isinstance(backend, Checkpoint) else Checkpoint(backend)
-        store.open(post, nwalkers, int(nsteps), resume=resume)
+        store.open(post, nwalkers, int(nsteps), resume=resume)  # takes the file's lock
     elif resume:
         raise ValueError("resume=True needs the backend file of the run to resume")
-    done = 0 if store is None else store.iteration
-    start = None
-    if done == 0:
-        rng = np.random.default_rng(seed)
-        start = initial_walkers(post, nwalkers, initial=initial, seed=rng)
     log_prob = post.log_prob
-    if parallel is not None and parallel != 1:
-        log_prob = ParallelLogProb(post, parallel)
-    sampler = emcee.EnsembleSampler(nwalkers, post.ndim, log_prob,
-                                    vectorize=True, moves=moves, backend=store)
-    if done == 0:
-        # emcee draws from a legacy RandomState: seed it from our Generator
-        sampler.random_state = np.random.RandomState(rng.integers(2**32)).get_state()
     try:
-        if int(nsteps) > done:
-            sampler.run_mcmc(start, int(nsteps) - done, progress=progress)
-    except KeyboardInterrupt:
-        if sampler.iteration == 0:
-            raise
+        done = 0 if store is None else store.iteration
+        start = random_state = None
+        if done == 0 and resume:
+            # nothing committed yet: the start stored with the file is the seeded run's
+            start, random_state = store.start, store.start_random_state
+        elif done == 0:
+            rng = np.random.default_rng(seed)
+            start = initial_walkers(post, nwalkers, initial=initial, seed=rng)
+            # emcee draws from a legacy RandomState: seed it from our Generator
+            random_state = np.random.RandomState(rng.integers(2**32)).get_state()
+            if store is not None:
+                store.set_start(start, random_state)
+        if parallel is not None and parallel != 1:
+            log_prob = ParallelLogProb(post, parallel)
+        sampler = emcee.EnsembleSampler(nwalkers, post.ndim, log_prob,
+                                        vectorize=True, moves=moves, backend=store)
+        if done == 0:
+            sampler.random_state = random_state
+        try:
+            if int(nsteps) > done:
+                sampler.run_mcmc(start, int(nsteps) - done, progress=progress)
+        except KeyboardInterrupt:
+            if sampler.iteration == 0:
+                raise
     finally:
         if store is not None:
             store.commit()
+            store.close()
         if isinstance(log_prob, ParallelLogProb):
             log_prob.close()
     return SamplingResult.from_sampler(sampler, post)

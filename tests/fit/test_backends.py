@@ -348,3 +348,296 @@ def test_the_committed_random_state_is_an_mt19937_state(tmp_path):
     np.random.RandomState().set_state(store.random_state)      # a valid state
     assert store.iteration == res.nsteps == 25
     assert np.array_equal(store.chain, res.chain)
+
+
+# ----------------------------------------------------------------------
+# a resume from zero committed steps, checksums, code provenance, one writer,
+# no stray files
+
+def test_a_resume_from_zero_committed_steps_is_the_seeded_run(tmp_path):
+    """A run stopped before its first commit leaves a file with no steps; the
+    resume starts from the walkers and random state stored when the file was
+    made, so it is the seeded run, bit for bit."""
+    post = counts_posterior()
+    start = {"lam": 4.0, "eps": 0.2}
+    plain = pg.sample(post, nwalkers=8, nsteps=60, seed=3, initial=start, progress=False)
+    original = post.log_prob
+    calls = {"n": 0}
+
+    def interrupted(theta):
+        calls["n"] += 1
+        # one call to place the walkers, one for their start: the first step stops
+        if calls["n"] > 2:
+            raise KeyboardInterrupt
+        return original(theta)
+
+    post.log_prob = interrupted
+    path = tmp_path / "run.h5"
+    with pytest.raises(KeyboardInterrupt):
+        pg.sample(post, nwalkers=8, nsteps=60, seed=3, initial=start, progress=False,
+                  backend=Checkpoint(path, every=1e6))
+    post.log_prob = original
+    assert load_result(path).nsteps == 0
+    # neither seed nor initial: both come from the file
+    resumed = pg.sample(post, nwalkers=8, nsteps=60, progress=False, backend=path,
+                        resume=True)
+    assert np.array_equal(resumed.chain, plain.chain)
+    assert np.array_equal(resumed.log_prob, plain.log_prob)
+    assert np.array_equal(resumed.acceptance_fraction, plain.acceptance_fraction)
+    assert np.array_equal(load_result(path).chain, plain.chain)
+
+
+def test_a_file_without_steps_or_start_cannot_be_resumed(tmp_path):
+    """A file made by emcee directly (no start recorded) holds nothing to resume."""
+    path = tmp_path / "run.h5"
+    store = Checkpoint(path)
+    store.reset(nwalkers=8, ndim=2, capacity=10)
+    store.close()
+    with pytest.raises(CheckpointError, match=f"'{path}' holds no committed steps and no "
+                                              "start walkers"):
+        pg.sample(counts_posterior(), nwalkers=8, nsteps=10, progress=False, backend=path,
+                  resume=True)
+
+
+def flip_one_bit(path, dataset, index):
+    """Flip the lowest bit of one stored value (of the committed slot for the
+    two-slot datasets), as a bad sector or a faulty copy would."""
+    with h5py.File(path, "r+") as f:
+        g = f["mcmc"]
+        values = g[dataset][...]
+        row = values[int(g.attrs["pgmsim_commit"][1])] if dataset.startswith(
+            ("pgmsim_accepted", "pgmsim_rng")) else values
+        flat = row.reshape(-1)
+        flat.view(np.uint8)[flat.itemsize * min(index, flat.size - 1)] ^= 1
+        g[dataset][...] = values
+
+
+@pytest.mark.parametrize("dataset, what", [
+    ("chain", "walker positions"), ("log_prob", "log-posterior values"),
+    ("pgmsim_accepted", "acceptance counts"), ("pgmsim_rng_keys", "random state"),
+    ("pgmsim_rng_state", "random state"), ("pgmsim_start", "start walkers")])
+def test_a_flipped_bit_is_refused_on_load_and_on_resume(tmp_path, dataset, what):
+    post = counts_posterior()
+    path = tmp_path / "run.h5"
+    pg.sample(post, nwalkers=8, nsteps=40, seed=1, progress=False, backend=path)
+    flip_one_bit(path, dataset, index=5)
+    content = path.read_bytes()
+    message = f"'{path}' is corrupt .*SHA-256 checksum .*{what}"
+    with pytest.raises(CheckpointError, match=message) as info:
+        load_result(path)
+    assert info.value.filename == str(path)
+    with pytest.raises(CheckpointError, match=message):
+        pg.sample(post, nwalkers=8, nsteps=80, progress=False, backend=path, resume=True)
+    assert path.read_bytes() == content
+
+
+def counts_with_rate(rate_func, lam_prior=None):
+    m = pg.Model("counts")
+    m.param("lam", lam_prior or pg.Gamma(2.0, 1.0))
+    m.deterministic("rate", rate_func)
+    m.data("N", pg.Poisson("rate"), plate="obs")
+    return m.posterior(data={"N": COUNTS})
+
+
+def test_a_changed_function_is_refused_on_resume(tmp_path):
+    path = tmp_path / "run.h5"
+    pg.sample(counts_with_rate(lambda lam: 2.0 * lam), nwalkers=8, nsteps=20, seed=1,
+              progress=False, backend=path)
+    content = path.read_bytes()
+    # same names, priors and data; another function
+    changed = counts_with_rate(lambda lam: 2.5 * lam)
+    with pytest.raises(CheckpointError, match=f"'{path}' was made with other code for "
+                                              "node\\(s\\) 'rate'"):
+        pg.sample(changed, nwalkers=8, nsteps=40, progress=False, backend=path, resume=True)
+    with pytest.raises(CheckpointError, match="other code for node\\(s\\) 'rate'"):
+        load_result(path, posterior=changed)
+    assert path.read_bytes() == content
+    same = pg.sample(counts_with_rate(lambda lam: 2.0 * lam), nwalkers=8, nsteps=40,
+                     progress=False, backend=path, resume=True)
+    assert same.nsteps == 40
+
+
+def _user_gamma(body):
+    """A user-written Distribution subclass whose density is ``body``."""
+    scope = {}
+    exec(textwrap.dedent(f"""
+        import numpy as np
+        from pgmsim.distributions import Distribution
+        class MyGamma(Distribution):
+            arg_names = ("a", "b")
+            latex_name = "G"
+            def _logpdf(self, x, a, b):
+                return {body}
+            def _sample(self, rng, size, a, b):
+                return rng.gamma(a, 1 / b, size)
+            def _support(self, a, b):
+                return (0.0, np.inf)
+        """), scope)
+    return scope["MyGamma"]
+
+
+def test_a_changed_user_distribution_is_refused_on_resume(tmp_path):
+    path = tmp_path / "run.h5"
+    one = _user_gamma("(a - 1) * np.log(x) - b * x")
+    other = _user_gamma("(a - 1) * np.log(x) - b * x + 0.0")
+    pg.sample(counts_with_rate(lambda lam: lam, one(2.0, 1.0)), nwalkers=8, nsteps=20,
+              seed=1, progress=False, backend=path)
+    with pytest.raises(CheckpointError, match="other code for node\\(s\\) 'lam'"):
+        pg.sample(counts_with_rate(lambda lam: lam, other(2.0, 1.0)), nwalkers=8,
+                  nsteps=40, progress=False, backend=path, resume=True)
+
+
+FINGERPRINT_SCRIPT = '''
+import doctest, json, sys
+import pgmsim as pg
+from pgmsim.fit.backends import provenance
+
+m = pg.Model("counts")
+m.param("lam", pg.Gamma(2.0, 1.0))
+m.deterministic("r1", lambda lam: 2 * lam); m.deterministic("r2", lambda lam: %s * lam)
+scope = {}
+exec(compile("def typed(lam):\\n    return lam + {1, 2}.pop()\\n", "<stdin>", "exec"), scope)
+m.deterministic("r3", scope["typed"])
+for name, parent in zip("NMK", ["r1", "r2", "r3"]):
+    m.data(name, pg.Poisson(parent), plate="obs")
+# the last node is declared, and the provenance computed, inside a doctest
+fingerprints = {}
+example = doctest.DocTestParser().get_doctest("""
+>>> def from_doctest(lam):
+...     return lam * 3
+>>> _ = m.deterministic("r4", from_doctest)
+>>> _ = m.data("L", pg.Poisson("r4"), plate="obs")
+>>> post = m.posterior(data={k: [3, 4] for k in "NMKL"})
+>>> fingerprints.update(provenance(post, 8)["code_sha256"])
+""", {"m": m, "pg": pg, "provenance": provenance, "fingerprints": fingerprints},
+    "example", None, 0)
+runner = doctest.DocTestRunner()
+runner.run(example)
+assert runner.failures == 0
+print(json.dumps(fingerprints))
+'''
+
+
+def _fingerprints(tmp_path, factor, hash_seed):
+    import json, os
+
+    script = tmp_path / f"fingerprints_{factor}.py"
+    script.write_text(FINGERPRINT_SCRIPT % factor)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONHASHSEED": str(hash_seed)}, check=True)
+    return json.loads(out.stdout)
+
+
+def test_code_fingerprints_are_stable_across_processes_and_name_the_node(tmp_path):
+    """Lambdas sharing a line, a function without source (as typed in a REPL) and
+    a function defined in a doctest hash the same in two processes; changing one
+    lambda of the line changes its node's fingerprint only."""
+    first = _fingerprints(tmp_path, 3, hash_seed=1)
+    assert sorted(first) == ["r1", "r2", "r3", "r4"]
+    assert len(set(first.values())) == 4
+    assert _fingerprints(tmp_path, 3, hash_seed=2) == first
+    changed = _fingerprints(tmp_path, 4, hash_seed=3)
+    assert changed["r2"] != first["r2"]
+    assert {k: changed[k] for k in ("r1", "r3", "r4")} == {k: first[k] for k in ("r1", "r3", "r4")}
+
+
+def test_one_writer_at_a_time_readers_are_free(tmp_path):
+    import os
+
+    post = counts_posterior()
+    path = tmp_path / "run.h5"
+    pg.sample(post, nwalkers=8, nsteps=20, seed=1, progress=False, backend=path)
+    writer = Checkpoint(path)
+    writer.open(post, nwalkers=8, nsteps=40, resume=True)  # holds the file
+    content = path.read_bytes()
+    held = f"'{path}' is being written by another run"
+    attempts = [(path, True), (Checkpoint(path, overwrite=True), False), (path, False)]
+    for backend, resume in attempts:
+        started = time.monotonic()
+        with pytest.raises(CheckpointError, match=held) as info:
+            pg.sample(post, nwalkers=8, nsteps=40, seed=2, progress=False, backend=backend,
+                      resume=resume)
+        assert time.monotonic() - started < 1.0, "refused at once, not after waiting"
+        assert info.value.filename == str(path)
+    assert path.read_bytes() == content
+    assert load_result(path).nsteps == 20  # a reader is not blocked
+    writer.close()
+    assert sorted(os.listdir(tmp_path)) == ["run.h5"]
+    assert pg.sample(post, nwalkers=8, nsteps=40, progress=False, backend=path,
+                     resume=True).nsteps == 40
+    # creating a new file: the first writer holds the name before the file exists
+    fresh = tmp_path / "new.h5"
+    creator = Checkpoint(fresh)
+    creator.open(post, nwalkers=8, nsteps=20)
+    with pytest.raises(CheckpointError, match=f"'{fresh}' is being written by another run"):
+        pg.sample(post, nwalkers=8, nsteps=20, seed=1, progress=False, backend=fresh)
+    creator.close()
+    assert sorted(os.listdir(tmp_path)) == ["run.h5"]
+
+
+@pytest.mark.parametrize("failure", ["exception", "ctrl-c", "bad capacity", "no walkers",
+                                     "refused second writer"])
+def test_no_stray_files_on_any_failure(tmp_path, monkeypatch, failure):
+    import os
+
+    post = counts_posterior()
+    path = tmp_path / "run.h5"
+    if failure in ("exception", "ctrl-c"):
+        error = OSError("disk full") if failure == "exception" else KeyboardInterrupt()
+        create = h5py.Group.create_dataset
+
+        def failing(group, name, *args, **kwargs):
+            if name == "log_prob":  # the temporary file exists, half written
+                assert any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+                raise error
+            return create(group, name, *args, **kwargs)
+
+        monkeypatch.setattr(h5py.Group, "create_dataset", failing)
+        with pytest.raises(type(error)):
+            pg.sample(post, nwalkers=8, nsteps=20, seed=1, progress=False, backend=path)
+    elif failure == "bad capacity":
+        with pytest.raises(ValueError):
+            Checkpoint(path).reset(nwalkers=8, ndim=2, capacity=-1)
+    elif failure == "no walkers":
+        with pytest.raises(ValueError, match="zero posterior density"):
+            pg.sample(post, nwalkers=8, nsteps=20, progress=False, backend=path,
+                      initial={"lam": -1.0, "eps": 0.0})
+    else:
+        writer = Checkpoint(path)
+        writer.open(post, nwalkers=8, nsteps=20)
+        with pytest.raises(CheckpointError, match="being written by another run"):
+            pg.sample(post, nwalkers=8, nsteps=20, seed=1, progress=False,
+                      backend=Checkpoint(path, overwrite=True))
+        writer.close()
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_temporary_file_left_by_a_killed_run_is_removed(tmp_path):
+    import os
+
+    post = counts_posterior()
+    path = tmp_path / "run.h5"
+    (tmp_path / "run.h5.4242.tmp").write_bytes(b"half an HDF5 file")
+    (tmp_path / "run.h5.lock").write_bytes(b"")  # unlocked: its process is gone
+    (tmp_path / "other.h5.4242.tmp").write_bytes(b"not ours")
+    pg.sample(post, nwalkers=8, nsteps=20, seed=1, progress=False, backend=path)
+    assert sorted(os.listdir(tmp_path)) == ["other.h5.4242.tmp", "run.h5"]
+
+
+def test_creation_without_hard_links_still_refuses_an_existing_file(tmp_path, monkeypatch):
+    """On a file system without hard links the file is renamed into place; the
+    lock keeps the creation exclusive."""
+    import os
+
+    def no_links(src, dst, *args, **kwargs):
+        raise PermissionError("hard links not supported")
+
+    monkeypatch.setattr(os, "link", no_links)
+    post = counts_posterior()
+    path = tmp_path / "run.h5"
+    res = pg.sample(post, nwalkers=8, nsteps=20, seed=1, progress=False, backend=path)
+    assert np.array_equal(load_result(path).chain, res.chain)
+    store = Checkpoint(path)
+    with pytest.raises(CheckpointError, match="already exists"):
+        store.reset(nwalkers=8, ndim=2, capacity=10)
+    assert sorted(os.listdir(tmp_path)) == ["run.h5"]
