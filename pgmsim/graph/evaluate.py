@@ -48,8 +48,8 @@ def check_inputs(model, inputs, expected_kind, what):
     Returns
     -------
     dict
-        Name to a read-only copy as a numpy array of floats, in the graph's
-        order.
+        Name to a read-only copy as a numpy array of floats (integer data
+        stay integers), in the graph's order.
 
     Raises
     ------
@@ -114,7 +114,9 @@ def check_inputs(model, inputs, expected_kind, what):
             raise ValueError(
                 f"{what} value for node {name!r} contains NaN or inf values"
             )
-        out[name] = array.astype(float)
+        # data keep their integers, so that their distribution sees exact counts
+        exact = expected_kind is NodeKind.DATA and array.dtype.kind in "iu"
+        out[name] = array.astype(array.dtype if exact else float)
         # a copy, read-only: a function cannot change it for later evaluations
         out[name].flags.writeable = False
     return out

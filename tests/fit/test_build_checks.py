@@ -205,3 +205,12 @@ def test_find_map_refuses_a_posterior_that_is_zero_everywhere_it_looked():
     post = m.posterior(data={"N": 3})
     with pytest.raises(ValueError, match="zero posterior density"):
         post.find_map(seed=0)
+
+
+def test_counts_beyond_exact_float_range_are_refused_with_their_exact_value():
+    m = pg.Model("big")
+    m.param("lam", pg.Gamma(2.0, 1.0))
+    m.data("N", pg.Poisson("lam"), plate="obs")
+    with pytest.raises(ValueError, match=r"node 'N'.*9007199254740993.*index 1"):
+        m.posterior(data={"N": np.array([3, 2**53 + 1])})
+    m.posterior(data={"N": np.array([3, 2**52])})      # negative control
