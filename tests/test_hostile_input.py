@@ -15,6 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as hs
 from scipy import stats
 
+import astropy.units as u
+
 import pgmsim as pg
 from pgmsim import distributions
 from pgmsim.cli import MODELS
@@ -293,8 +295,10 @@ def test_an_overflowing_mean_is_zero_density_and_the_sampler_carries_on():
         return np.sqrt(a) * np.ones(2)
 
     m2.data("N", pg.Poisson("rate"), plate="obs")
+    with pytest.warns(pg.ModelWarning, match="node 'rate' is NaN at"):
+        post2 = m2.posterior(data={"N": [1, 2]})
     with pytest.raises(pg.NonFiniteError, match="node 'rate' returned NaN"):
-        m2.posterior(data={"N": [1, 2]}).log_prob(np.array([-1.0]))
+        post2.log_prob(np.array([-1.0]))
 
 
 # ---------------------------------------------------------------------------
@@ -532,6 +536,51 @@ def cli(*argv):
     return lambda folder: main([a.format(tmp=folder) for a in argv])
 
 
+def one_function_model(func, plate=None, fixed_unit=None):
+    """a ~ Normal(0, 1); mu = func(a, x); y ~ Normal(mu, 1), x a fixed input."""
+    m = pg.Model("function")
+    m.fixed("x", plate="obs", unit=fixed_unit)
+    m.param("a", pg.Normal(0.0, 1.0))
+    m.deterministic("mu", func, plate=plate)
+    m.data("y", pg.Normal("mu", 1.0), plate=plate)
+    return m
+
+
+def build(model, **values):
+    """Build the posterior of ``model`` with data and inputs given by keyword."""
+    return lambda f: model().posterior(**values)
+
+
+def shift_in_place(a, x):
+    x += a
+    return x
+
+
+def sigma_model():
+    m = pg.Model("sigma")
+    m.fixed("s", plate="obs")
+    m.param("a", pg.Normal(0.0, 1.0))
+    m.data("y", pg.Normal("a", "s"), plate="obs")
+    return m
+
+
+def unused_model():
+    m = pg.Model("unused")
+    m.param("a", pg.Gamma(2.0, 1.0))
+    m.param("b", pg.Gamma(2.0, 1.0))
+    m.deterministic("mu", lambda a, c=1.0: a * c)   # meant to read b
+    m.data("N", pg.Poisson("mu"))
+    return m
+
+
+def impossible_model():
+    m = pg.Model("impossible")
+    m.param("lam", pg.Uniform(0.0, 1.0))
+    m.deterministic("mu", lambda lam: lam * 0.0)
+    m.data("N", pg.Poisson("mu"))
+    return m
+
+
 RUN = ("run", "xray_agn", "--out", "{tmp}/out", "--no-progress")
 DEMO = ("demo", "--out", "{tmp}/out", "--no-progress")
 RESUME = (*RUN, "--resume", "--nsteps", "6", "--nwalkers", "10")
@@ -599,6 +648,51 @@ MISTAKES = {
                                    ValueError, ("theta",)),
     "complex theta": M(lambda f: counts_post().log_prob(np.array([1j])), TypeError,
                        ("theta",)),
+    # what a posterior checks when it is built (pgmsim.graph.checks)
+    "a reduction that mixes walkers": M(build(
+        lambda: one_function_model(lambda a, x: np.sum(a * x)),
+        data={"y": 1.0}, inputs={"x": [1.0, 2.0]}), ValueError, ("'mu'", "axis=-1")),
+    "a mean without axis": M(build(
+        lambda: one_function_model(lambda a, x: a * x - np.mean(a * x), plate="obs"),
+        data={"y": [1.0, 2.0]}, inputs={"x": [1.0, 2.0]}), ValueError,
+        ("'mu'", "mixes walkers")),
+    "a function that returns complex numbers": M(build(
+        lambda: one_function_model(lambda a, x: a + 0j * x, plate="obs"),
+        data={"y": [1.0, 2.0]}, inputs={"x": [1.0, 2.0]}), TypeError, ("'mu'", "complex")),
+    "a function that returns strings": M(build(
+        lambda: one_function_model(lambda a, x: np.where(a > x, "hi", "lo"), plate="obs"),
+        data={"y": [1.0, 2.0]}, inputs={"x": [1.0, 2.0]}), TypeError, ("'mu'", "str")),
+    "a function that changes a fixed input in place": M(build(
+        lambda: one_function_model(shift_in_place, plate="obs"),
+        data={"y": [1.0, 2.0]}, inputs={"x": [1.0, 2.0]}), ValueError,
+        ("'mu'", "'x'", "in place")),
+    "a negative sigma from a fixed input": M(
+        lambda f: sigma_model().posterior(data={"y": [1.0, 2.0]}, inputs={"s": [1.0, -2.0]}),
+        ValueError, ("'y'", "sigma > 0", "'s'", "index 1")),
+    "a parameter no data node uses": M(lambda f: unused_model().posterior(data={"N": 3}),
+                                       pg.ModelWarning, ("'b'", "no data node")),
+    "NaN at prior draws": M(build(lambda: one_function_model(lambda a, x: np.sqrt(a) * x,
+                                                             plate="obs"),
+                                  data={"y": [1.0, 2.0]}, inputs={"x": [1.0, 2.0]}),
+                            pg.ModelWarning, ("'mu'", "NaN", "'a'")),
+    "a prior range that overflows": M(lambda f: pg.Uniform(-1e308, 1e308), ValueError,
+                                      ("Uniform", "1e+308")),
+    "counts beyond exact float range": M(
+        lambda f: counts_model().posterior(data={"N": np.array([3, 2**53 + 1])}),
+        ValueError, ("'N'", "9007199254740993")),
+    "a MAP where the posterior is zero": M(
+        lambda f: impossible_model().posterior(data={"N": 3}).find_map(seed=0),
+        ValueError, ("zero posterior density",)),
+    # units
+    "a Quantity for a node without a unit": M(build(
+        lambda: one_function_model(lambda a, x: a * x, plate="obs"),
+        data={"y": [1.0, 2.0]}, inputs={"x": [1.0, 2.0] * u.ks}), ValueError, ("'x'", "ks")),
+    "a Quantity of another dimension": M(build(
+        lambda: one_function_model(lambda a, x: a * x, plate="obs", fixed_unit="s"),
+        data={"y": [1.0, 2.0]}, inputs={"x": [1.0, 2.0] * u.m}), ValueError,
+        ("'x'", "s", "m")),
+    "a unit that cannot be read": M(declare(("fixed", "t", None, "secnds")), pg.ModelError,
+                                    ("'t'", "secnds")),
     # sampling and checkpoints
     "zero steps": M(sample_counts(nsteps=0), ValueError, ("nsteps",)),
     "too few walkers": M(sample_counts(nwalkers=1), ValueError, ("walkers",)),

@@ -214,3 +214,41 @@ def test_counts_beyond_exact_float_range_are_refused_with_their_exact_value():
     with pytest.raises(ValueError, match=r"node 'N'.*9007199254740993.*index 1"):
         m.posterior(data={"N": np.array([3, 2**53 + 1])})
     m.posterior(data={"N": np.array([3, 2**52])})      # negative control
+
+
+def test_a_prior_that_cannot_draw_does_not_stop_the_build():
+    class Flat(pg.Distribution):
+        """An improper flat density: no sampler."""
+        arg_names = ()
+        latex_name = r"\mathrm{Flat}"
+
+        def _logpdf(self, x):
+            return np.zeros_like(x)
+
+        def _support(self):
+            return (-np.inf, np.inf)
+
+    m = pg.Model("flat")
+    m.param("a", Flat())
+    m.data("y", pg.Normal("a", 1.0))
+    with pytest.warns(ModelWarning, match=r"parameter 'a'.*Flat defines no _sample.*not "
+                                          r"checked at prior draws"):
+        post = m.posterior(data={"y": 1.0})
+    assert post.log_prob([1.0]) == pytest.approx(-0.5 * np.log(2 * np.pi))
+
+
+def test_simulate_refuses_a_function_that_changes_its_inputs_in_place():
+    m = pg.Model("inplace")
+    m.fixed("x", plate="p")
+    m.param("a", pg.Normal(0.0, 1.0))
+
+    def shifted(a, x):
+        x += a
+        return x
+
+    m.deterministic("mu", shifted, plate="p")
+    m.data("y", pg.Normal("mu", 1.0), plate="p")
+    x = np.array([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"node 'mu' changes its input\(s\) 'x' in place"):
+        m.simulate(inputs={"x": x}, seed=0)
+    assert np.array_equal(x, [1.0, 2.0])
