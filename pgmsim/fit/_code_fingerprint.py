@@ -132,12 +132,11 @@ def _feed(digest, obj, depth):
         for accessor in (obj.fget, obj.fset):
             if accessor is not None:
                 _feed(digest, accessor, depth)
-    elif isinstance(obj, (types.BuiltinFunctionType, np.ufunc)) or not hasattr(
-            type(obj), "__call__"):
-        text(f"{getattr(obj, '__module__', None)}.{getattr(obj, '__qualname__', None)}"
-             f".{getattr(obj, '__name__', None)}")
-    else:  # a callable instance: its class says what it does
-        _feed_class(digest, type(obj), depth)
+    else:  # built-in and numpy functions, callable instances: name and class
+        text(".".join(str(getattr(obj, key, "")) for key in
+                      ("__module__", "__qualname__", "__name__")))
+        if not isinstance(obj, (types.BuiltinFunctionType, np.ufunc)):
+            _feed_class(digest, type(obj), depth)
     wrapped = getattr(obj, "__wrapped__", None)
     if wrapped is not None and not isinstance(obj, type):
         text("wraps")
@@ -215,7 +214,7 @@ def _function_source(func):
     """The function's source text; for a lambda, its own text; None when unknown."""
     try:
         lines, _ = inspect.getsourcelines(func)
-    except (OSError, TypeError):
+    except (OSError, TypeError, IndexError):  # no source, or a stale one
         return None
     if func.__name__ != "<lambda>":
         return textwrap.dedent("".join(lines))
@@ -234,7 +233,7 @@ def _lambda_source(func):
         all_lines, _ = inspect.findsource(func)
         source = "".join(all_lines)
         tree = ast.parse(source)
-    except (OSError, TypeError, SyntaxError, ValueError):
+    except (OSError, TypeError, IndexError, SyntaxError, ValueError):
         return None
     args = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
     candidates = [

@@ -387,6 +387,29 @@ def test_a_resume_from_zero_committed_steps_is_the_seeded_run(tmp_path):
     assert np.array_equal(load_result(path).chain, plain.chain)
 
 
+def test_command_line_resume_from_zero_steps_is_the_seeded_run(tmp_path, monkeypatch):
+    """``pgmsim run NAME --resume`` after a run stopped before its first commit
+    starts where the run started (near the MAP), not from the prior."""
+    import emcee
+
+    argv = ["run", "xray_agn", "--nsteps", "30", "--nwalkers", "16", "--no-progress"]
+    assert main([*argv, "--out", str(tmp_path / "plain")]) == 0
+    plain = load_result(tmp_path / "plain" / "chain.h5")
+
+    def stopped(sampler, *args, **kwargs):
+        raise KeyboardInterrupt  # before the first step: nothing committed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(emcee.EnsembleSampler, "run_mcmc", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            main([*argv, "--out", str(tmp_path / "stopped")])
+    assert load_result(tmp_path / "stopped" / "chain.h5").nsteps == 0
+    assert main([*argv, "--out", str(tmp_path / "stopped"), "--resume"]) == 0
+    resumed = load_result(tmp_path / "stopped" / "chain.h5")
+    assert np.array_equal(resumed.chain, plain.chain)
+    assert np.array_equal(resumed.log_prob, plain.log_prob)
+
+
 def test_a_file_without_steps_or_start_cannot_be_resumed(tmp_path):
     """A file made by emcee directly (no start recorded) holds nothing to resume."""
     path = tmp_path / "run.h5"
@@ -641,3 +664,21 @@ def test_creation_without_hard_links_still_refuses_an_existing_file(tmp_path, mo
     with pytest.raises(CheckpointError, match="already exists"):
         store.reset(nwalkers=8, ndim=2, capacity=10)
     assert sorted(os.listdir(tmp_path)) == ["run.h5"]
+
+
+def test_code_fingerprints_see_closures_defaults_and_numpy_functions():
+    import functools
+    from pgmsim.fit._code_fingerprint import code_fingerprint
+
+    def scaled(k):
+        return lambda x: k * x
+
+    assert code_fingerprint(scaled(2.0)) == code_fingerprint(scaled(2.0))
+    assert code_fingerprint(scaled(2.0)) != code_fingerprint(scaled(3.0))
+
+    def shifted(x, by=1.0):
+        return x + by
+
+    other = functools.partial(shifted, by=2.0)
+    assert code_fingerprint(other) != code_fingerprint(functools.partial(shifted, by=3.0))
+    assert len({code_fingerprint(f) for f in (np.sum, np.mean, np.exp, np.log)}) == 4
