@@ -30,6 +30,8 @@ nwalkers)``, attributes ``nwalkers``, ``ndim``, ``iteration``. pgmsim adds:
 Every load (:func:`load_result`) and every resume recomputes the checksums; a
 stored value that changed after it was written (a flipped bit, a bad copy) is
 refused with a :class:`CheckpointError` naming the file and what is corrupt.
+A file written by an earlier pgmsim, without checksums, is refused as
+unverifiable.
 
 Crash safety
 ------------
@@ -54,7 +56,8 @@ One writer at a time: from :meth:`Checkpoint.open` to the end of the run
 an exclusive :func:`fcntl.flock` lock on a side file ``NAME.lock``, removed
 when it lets go. Another run that would write the file (resume it, create it,
 or replace it with ``overwrite=True``) is refused at once. The kernel drops
-the lock of a killed process, so there is no stale lock to clear by hand.
+the lock of a killed process, so there is no stale lock to clear by hand (the
+unlocked side file it leaves is removed by the next writer).
 Readers take no lock and are never blocked, and the writer opens the HDF5 file
 without HDF5 file locking, so that a reader (``h5ls``, :func:`load_result`)
 never blocks or crashes the run. On platforms without :mod:`fcntl` (Windows)
@@ -273,6 +276,7 @@ class Checkpoint(Backend):
         self.iteration = 0  # nothing done yet; the file is made by reset()
 
     def _take_lock(self):
+        self.filename.parent.mkdir(parents=True, exist_ok=True)  # the lock lives there
         try:
             self._lock.acquire()
         except LockHeldError:
@@ -385,7 +389,6 @@ class Checkpoint(Backend):
 
     def _create(self, nwalkers, ndim, capacity):
         """Write the empty file under a temporary name, then publish it."""
-        self.filename.parent.mkdir(parents=True, exist_ok=True)
         tmp = temporary_name(self.filename)
         try:
             fixed = write_empty(tmp, nwalkers, ndim, capacity, json.dumps(self.info),
@@ -406,7 +409,7 @@ class Checkpoint(Backend):
     def _load(self):
         """Read the committed steps of the file into memory, checksums verified."""
         stored = read_verified(self.filename)
-        super().reset(int(stored.info["nwalkers"]), stored.chain.shape[2])
+        super().reset(*stored.chain.shape[1:])
         self.chain = np.array(stored.chain, dtype=self.dtype)
         self.log_prob = np.array(stored.log_prob, dtype=self.dtype)
         self.accepted = np.array(stored.accepted, dtype=self.dtype)
@@ -545,8 +548,8 @@ def load_result(filename, posterior=None):
     Raises
     ------
     CheckpointError
-        If the file is missing, corrupt, or (with ``posterior``) from another
-        run.
+        If the file is missing, corrupt (a checksum does not match), or (with
+        ``posterior``) from another run.
 
     Examples
     --------

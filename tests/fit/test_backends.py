@@ -682,3 +682,11 @@ def test_code_fingerprints_see_closures_defaults_and_numpy_functions():
     other = functools.partial(shifted, by=2.0)
     assert code_fingerprint(other) != code_fingerprint(functools.partial(shifted, by=3.0))
     assert len({code_fingerprint(f) for f in (np.sum, np.mean, np.exp, np.log)}) == 4
+
+
+def test_a_new_file_in_a_new_folder(tmp_path):
+    path = tmp_path / "runs" / "today" / "run.h5"
+    res = pg.sample(counts_posterior(), nwalkers=8, nsteps=10, seed=1, progress=False,
+                    backend=path)
+    assert np.array_equal(load_result(path).chain, res.chain)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["run.h5"]
