@@ -581,6 +581,45 @@ def impossible_model():
     return m
 
 
+def flipped_bit_checkpoint(name="run.h5"):
+    """A checkpoint of ``counts_post`` with one bit of its chain flipped."""
+    def setup(folder):
+        import h5py
+
+        counts_checkpoint(name)(folder)
+        with h5py.File(folder / name, "r+") as f:
+            chain = f["mcmc/chain"]
+            values = chain[...]
+            values.view(np.uint64).flat[5] ^= np.uint64(1)
+            chain[...] = values
+    return setup
+
+
+def counts_with_rate(factor):
+    m = pg.Model("counts")
+    m.param("lam", pg.Gamma(2.0, 1.0))
+    m.deterministic("rate", lambda lam: factor * lam)
+    m.data("N", pg.Poisson("rate"), plate="obs")
+    return m.posterior(data={"N": [3, 5, 4]})
+
+
+def rate_checkpoint(folder):
+    pg.sample(counts_with_rate(2.0), nwalkers=8, nsteps=5, seed=1, progress=False,
+              backend=folder / "run.h5")
+
+
+def second_writer(folder):
+    """Resume a checkpoint whose writer's lock another run holds."""
+    from pgmsim.fit._checkpoint_lock import WriterLock
+
+    lock = WriterLock(folder / "run.h5")
+    lock.acquire()
+    try:
+        sample_counts(backend="run.h5", resume=True, nsteps=10)(folder)
+    finally:
+        lock.release()
+
+
 RUN = ("run", "xray_agn", "--out", "{tmp}/out", "--no-progress")
 DEMO = ("demo", "--out", "{tmp}/out", "--no-progress")
 RESUME = (*RUN, "--resume", "--nsteps", "6", "--nwalkers", "10")
@@ -716,6 +755,19 @@ MISTAKES = {
                                       CheckpointError, ("gone.h5",)),
     "load of a file that is not HDF5": M(lambda f: load_result(f / "run.h5"),
                                          CheckpointError, ("run.h5",), file_at("run.h5")),
+    "load of a chain with a flipped bit": M(lambda f: load_result(f / "run.h5"),
+                                            CheckpointError, ("run.h5", "checksum"),
+                                            flipped_bit_checkpoint()),
+    "resume of a chain with a flipped bit": M(
+        sample_counts(backend="run.h5", resume=True, nsteps=10), CheckpointError,
+        ("run.h5", "checksum"), flipped_bit_checkpoint()),
+    "resume with a changed function": M(
+        lambda f: pg.sample(counts_with_rate(2.5), nwalkers=8, nsteps=10, progress=False,
+                            backend=f / "run.h5", resume=True),
+        CheckpointError, ("run.h5", "other code", "'rate'"), rate_checkpoint),
+    "a second writer of one checkpoint": M(second_writer, CheckpointError,
+                                           ("run.h5", "being written by another run"),
+                                           counts_checkpoint()),
     # the command line: counts and seeds
     "--nsteps zero": M(cli(*RUN, "--nsteps", "0"), SystemExit, ("--nsteps", "got 0")),
     "--nsteps negative": M(cli(*RUN, "--nsteps", "-5"), SystemExit,
