@@ -67,15 +67,67 @@ class Constraint:
         self.other = other
 
     def text(self, name):
-        """The condition in words for argument ``name``, e.g. ``"sigma > 0"``."""
+        """The condition in words.
+
+        Parameters
+        ----------
+        name : str
+            The argument the condition is about.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from pgmsim.distributions.constraints import greater_than, positive
+        >>> positive.text("sigma"), greater_than("low").text("high")
+        ('sigma > 0', 'low < high')
+        """
         return self.template.format(name=name, other=self.other)
 
     def names(self, name):
-        """The arguments the condition reads, in the order they are reported."""
+        """The arguments the condition reads, in the order they are reported.
+
+        Parameters
+        ----------
+        name : str
+            The argument the condition is about.
+
+        Returns
+        -------
+        tuple of str
+
+        Examples
+        --------
+        >>> from pgmsim.distributions.constraints import greater_than, positive
+        >>> positive.names("sigma"), greater_than("low").names("high")
+        (('sigma',), ('low', 'high'))
+        """
         return (name,) if self.other is None else (self.other, name)
 
     def fails(self, name, values):
-        """Where the condition fails, given ``values`` of the arguments it reads."""
+        """Where the condition fails.
+
+        Parameters
+        ----------
+        name : str
+            The argument the condition is about.
+        values : dict
+            Values (numbers or arrays) of the arguments it reads.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            True where the condition fails (NaN fails).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgmsim.distributions.constraints import greater_than
+        >>> greater_than("low").fails("high", {"low": 0.0, "high": np.array([1.0, -1.0])})
+        array([False,  True])
+        """
         if self.other is None:
             return ~np.asarray(self.holds(values[name]))
         return ~np.asarray(self.holds(values[name], values[self.other]))
