@@ -38,7 +38,7 @@ import pgmsim
 from pgmsim.astro import datasets
 from pgmsim.models import xray_cluster
 
-def per_call(func, blocks=7, target=0.05):
+def per_call(func, blocks=15, target=0.1):
     func()
     start = time.perf_counter(); func(); once = time.perf_counter() - start
     calls = max(1, int(target / max(once, 1e-7)))

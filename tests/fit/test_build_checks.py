@@ -247,3 +247,34 @@ def test_simulate_refuses_a_function_that_changes_its_inputs_in_place():
     with pytest.raises(ValueError, match=r"node 'mu' changes its input\(s\) 'x' in place"):
         in_place_model().simulate(inputs={"x": x}, seed=0)
     assert np.array_equal(x, [1.0, 2.0])
+
+
+def test_a_user_written_likelihood_that_mixes_walkers_is_refused():
+    class Gaussian(pg.Distribution):
+        arg_names = ("mu",)
+        latex_name = r"\mathcal{G}"
+
+        def _logpdf(self, x, mu):
+            return -0.5 * (x - mu) ** 2 - 0.5 * np.log(2 * np.pi)
+
+        def _sample(self, rng, size, mu):
+            return rng.normal(mu, 1.0, size)
+
+        def _support(self, mu):
+            return (-np.inf, np.inf)
+
+    class SummedEverywhere(Gaussian):
+        def loglike(self, x):
+            return lambda mu: np.sum(self._logpdf(x, mu))      # no axis=-1
+
+    for dist, mixes in ((Gaussian, False), (SummedEverywhere, True)):
+        m = pg.Model("user")
+        m.param("a", pg.Normal(0.0, 1.0))
+        m.data("y", dist("a"), plate="obs")
+        if mixes:
+            with pytest.raises(ValueError, match=r"data node 'y'.*mixes walkers"):
+                m.posterior(data={"y": [0.5, 1.0]})
+        else:
+            post = m.posterior(data={"y": [0.5, 1.0]})
+            theta = np.array([[0.1], [0.4]])
+            assert np.allclose(post.log_prob(theta), [post.log_prob(t) for t in theta])
