@@ -41,6 +41,7 @@ from .graph.nodes import NodeKind
 from .fit.optimize import MapResult
 from .fit.posterior import Posterior
 from .graph.checks import ModelWarning, NonFiniteError
+from .fit.diagnostics import ConvergenceWarning
 from .fit.results import SamplingResult
 from .fit.sampling import sample
 
@@ -55,6 +56,7 @@ __all__ = [
     "NonFiniteError",
     "ModelWarning",
     "SamplingResult",
+    "ConvergenceWarning",
     "sample",
     "sbc",
     "SBCResult",

@@ -5,19 +5,12 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from emcee.autocorr import AutocorrError, integrated_time
 
 from ..graph.units import unit_text
+from . import diagnostics
+from .diagnostics import ConvergenceWarning
 
 __all__ = ["SamplingResult"]
-
-
-def _integrated_time(chain):
-    """emcee's autocorrelation time and whether the chain is long enough for it."""
-    try:
-        return integrated_time(chain, quiet=False), True
-    except AutocorrError as err:
-        return np.asarray(err.tau), False
 
 
 class SamplingResult:
@@ -103,9 +96,17 @@ class SamplingResult:
     def ndim(self):
         return self.chain.shape[2]
 
+    @property
+    def burn_in(self):
+        """The default burn-in: 5 autocorrelation times, at most half the chain.
+
+        See :func:`pgmsim.fit.diagnostics.burn_in`.
+        """
+        return diagnostics.burn_in(self.chain)
+
     def _discard(self, discard):
         if discard is None:
-            return self.nsteps // 4
+            return self.burn_in
         if not 0 <= discard < self.nsteps:
             raise ValueError(f"discard must be in [0, {self.nsteps}), got {discard}")
         return int(discard)
@@ -151,15 +152,20 @@ class SamplingResult:
         chain = self.chain[self._discard(discard)::int(thin)]
         return chain.reshape(-1, self.ndim) if flat else chain
 
-    def flat_samples(self, discard=None, thin=1):
+    def flat_samples(self, discard=None, thin=1, drop_stuck=False):
         """Posterior samples with walkers merged, shape ``(nsamples, ndim)``.
 
         Parameters
         ----------
         discard : int, optional
-            Burn-in steps to drop; the first quarter of the chain by default.
+            Burn-in steps to drop; :attr:`burn_in` (5 autocorrelation times)
+            by default.
         thin : int
             Keep every ``thin``-th step.
+        drop_stuck : bool
+            Leave out the stuck and lost walkers (see :meth:`problems`),
+            with a :class:`~pgmsim.fit.diagnostics.ConvergenceWarning` that
+            names them. Their samples are kept by default.
 
         Returns
         -------
@@ -175,37 +181,55 @@ class SamplingResult:
         >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
         >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
         >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
-        >>> res.flat_samples().shape   # the first 100 of 400 steps dropped
-        (2400, 2)
+        >>> res.flat_samples().shape == ((400 - res.burn_in) * 8, 2)
+        True
         """
-        return self.get_chain(discard=self._discard(discard), thin=thin, flat=True)
+        chain = self.get_chain(discard=self._discard(discard), thin=thin)
+        if drop_stuck:
+            bad = self._bad_walkers()
+            if len(bad):
+                warnings.warn(f"walkers {', '.join(map(str, bad))} (stuck or lost) are "
+                              f"left out of the samples", ConvergenceWarning, stacklevel=2)
+                chain = np.delete(chain, bad, axis=1)
+        return chain.reshape(-1, self.ndim)
+
+    def _bad_walkers(self):
+        kept = self.log_prob[self.burn_in:]
+        return np.union1d(diagnostics.stuck_walkers(self.acceptance_fraction),
+                          diagnostics.lost_walkers(kept)).astype(int)
 
     @property
     def autocorr_time(self):
         """Integrated autocorrelation time of each parameter, in steps.
 
         Computed on the chain after the default burn-in. A chain shorter than
-        50 autocorrelation times gives a warning and the (unreliable) estimate.
+        50 autocorrelation times gives a
+        :class:`~pgmsim.fit.diagnostics.ConvergenceWarning` naming the
+        parameters, and the (unreliable) estimate.
         """
         chain = self.get_chain(discard=None)
-        tau, reliable = _integrated_time(chain)
+        tau, reliable = diagnostics.autocorr_time(chain)
         if not reliable:
+            short = [f"{name} ({t:.1f})" for name, t in zip(self.param_names, tau)
+                     if diagnostics.MIN_TAUS * t > len(chain)]
             warnings.warn(
-                f"the chain is too short for a reliable autocorrelation time "
-                f"({len(chain)} steps after burn-in, fewer than 50 times the estimate "
-                f"{np.round(tau, 1)}); run longer chains", RuntimeWarning, stacklevel=2)
+                f"the chain is too short for a reliable autocorrelation time of "
+                f"{', '.join(short)}: {len(chain)} steps after the burn-in, fewer than "
+                f"{diagnostics.MIN_TAUS} times tau; run longer (nsteps='auto')",
+                ConvergenceWarning, stacklevel=2)
         return tau
 
     def ess(self, discard=None):
         """Effective sample size of each parameter: samples / autocorrelation time.
 
         Unlike :attr:`autocorr_time`, this does not warn for short chains;
-        the estimate is then rough.
+        the estimate is then rough. :meth:`diagnostics` gives Vehtari et
+        al.'s bulk and tail ESS.
 
         Parameters
         ----------
         discard : int, optional
-            Burn-in; the first quarter of the chain by default.
+            Burn-in; :attr:`burn_in` by default.
 
         Returns
         -------
@@ -224,8 +248,80 @@ class SamplingResult:
         (2,)
         """
         chain = self.get_chain(discard=discard)
-        tau, _ = _integrated_time(chain)
+        tau, _ = diagnostics.autocorr_time(chain)
         return chain.shape[0] * chain.shape[1] / np.maximum(tau, 1.0)
+
+    def _diagnosis(self, discard=None):
+        return diagnostics.diagnose(self.chain, self.log_prob, self.acceptance_fraction,
+                                    self.param_names, discard=self._discard(discard))
+
+    def diagnostics(self, discard=None):
+        """Convergence diagnostics, one row per parameter.
+
+        Parameters
+        ----------
+        discard : int, optional
+            Burn-in; :attr:`burn_in` by default.
+
+        Returns
+        -------
+        astropy.table.Table
+            Columns ``name, tau, ess_bulk, ess_tail, r_hat, mcse_mean,
+            burn_in``; see :mod:`pgmsim.fit.diagnostics` for the formulas.
+            ``meta["problems"]`` holds :meth:`problems`.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("counts")
+        >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+        >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+        >>> post = m.posterior(data={"N": [3, 5, 4]})
+        >>> res = pg.sample(post, nwalkers=16, nsteps=2000, seed=1, progress=False)
+        >>> table = res.diagnostics()
+        >>> table.colnames
+        ['name', 'tau', 'ess_bulk', 'ess_tail', 'r_hat', 'mcse_mean', 'burn_in']
+        >>> res.converged, res.problems()
+        (True, [])
+        """
+        from astropy.table import Table
+
+        d = self._diagnosis(discard)
+        table = Table([d.names, d.tau, d.ess_bulk, d.ess_tail, d.r_hat, d.mcse_mean,
+                       np.full(self.ndim, d.burn_in)],
+                      names=["name", "tau", "ess_bulk", "ess_tail", "r_hat", "mcse_mean",
+                             "burn_in"])
+        for col in table.colnames[1:-1]:
+            table[col].format = ".4g"
+        table.meta["problems"] = d.problems()
+        return table
+
+    @property
+    def converged(self):
+        """True when :meth:`problems` finds nothing wrong with the run."""
+        return not self.problems()
+
+    def problems(self):
+        """What is wrong with the run, in words: parameters, walkers, what to do.
+
+        Returns
+        -------
+        list of str
+            Empty for a converged run. The rules are in
+            :mod:`pgmsim.fit.diagnostics`.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("counts")
+        >>> _ = m.param("lam", pg.Gamma(2.0, 1.0))
+        >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+        >>> post = m.posterior(data={"N": [3, 5, 4]})
+        >>> res = pg.sample(post, nwalkers=8, nsteps=100, seed=1, progress=False)
+        >>> print(res.problems()[0])
+        the chain is too short for lam: ... steps after the burn-in, fewer than 50 ...
+        """
+        return self._diagnosis().problems()
 
     def summary(self, discard=None, thin=1):
         """Per-parameter summary table.
@@ -233,7 +329,7 @@ class SamplingResult:
         Parameters
         ----------
         discard : int, optional
-            Burn-in; the first quarter of the chain by default.
+            Burn-in; :attr:`burn_in` by default.
         thin : int
 
         Returns
@@ -254,8 +350,8 @@ class SamplingResult:
         >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
         >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
         >>> table = res.summary()
-        >>> table.colnames, table.meta["discard"]
-        (['name', 'median', 'lower', 'upper', 'mean', 'std', 'ess'], 100)
+        >>> table.colnames, table.meta["discard"] == res.burn_in
+        (['name', 'median', 'lower', 'upper', 'mean', 'std', 'ess'], True)
         >>> print(table["name"].tolist())
         ['mu', 'sigma']
         >>> m = pg.Model("rate")
@@ -446,7 +542,7 @@ class SamplingResult:
         seed : int or numpy.random.Generator, optional
             The same seed gives the same replications.
         discard : int, optional
-            Burn-in; the first quarter of the chain by default.
+            Burn-in; :attr:`burn_in` by default.
 
         Returns
         -------
