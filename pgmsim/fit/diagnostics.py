@@ -127,7 +127,8 @@ def burn_in(chain):
     if nsteps < 4:
         return 0
     tau, _ = autocorr_time(chain[nsteps // 2:])
-    return int(min(math.ceil(BURN_IN_TAUS * np.max(tau)), nsteps // 2))
+    # tau floored at 1: an anticorrelated chain's estimate can be negative
+    return int(min(math.ceil(BURN_IN_TAUS * max(np.max(tau), 1.0)), nsteps // 2))
 
 
 def _rank_normal(x):

@@ -62,7 +62,7 @@ def sokal_sd(tau, nsamples, c=5.0):
 
 
 def test_autocorr_time_of_an_ar1_chain_is_the_analytic_one(ar1):
-    kept = ar1.nsteps - ar1.nsteps // 4
+    kept = ar1.nsteps - ar1.burn_in
     tau = ar1.autocorr_time
     # 5 standard deviations of the estimator
     assert np.all(np.abs(tau - TAUS) < 5 * sokal_sd(TAUS, kept * ar1.nwalkers)), tau
@@ -71,7 +71,10 @@ def test_autocorr_time_of_an_ar1_chain_is_the_analytic_one(ar1):
 
 
 def test_autocorr_time_and_ess_are_emcee_s_after_the_default_burn_in(ar1):
-    after_burn_in = ar1.chain[ar1.nsteps // 4:]
+    # the default burn-in is 5 tau of the slower column, rounded up
+    assert ar1.burn_in == int(np.ceil(5 * integrated_time(ar1.chain[2000:], tol=0)[1]))
+    assert 5 * TAUS[1] - 10 < ar1.burn_in < 5 * TAUS[1] + 10
+    after_burn_in = ar1.chain[ar1.burn_in:]
     expected = integrated_time(after_burn_in, quiet=False)
     np.testing.assert_array_equal(ar1.autocorr_time, expected)
     np.testing.assert_array_equal(
@@ -82,7 +85,7 @@ def test_autocorr_time_and_ess_are_emcee_s_after_the_default_burn_in(ar1):
 
 
 def test_ess_of_an_ar1_chain_is_samples_over_tau(ar1):
-    n = (ar1.nsteps - ar1.nsteps // 4) * ar1.nwalkers
+    n = (ar1.nsteps - ar1.burn_in) * ar1.nwalkers
     ess = ar1.ess()
     expected = n / TAUS
     # ess = n / tau_hat: the relative error of tau_hat, to first order
@@ -92,17 +95,17 @@ def test_ess_of_an_ar1_chain_is_samples_over_tau(ar1):
 def test_ess_of_independent_draws_is_the_number_of_draws():
     rng = np.random.default_rng(3)
     res = result_of(rng.standard_normal((2000, 8, 2)))
-    n = 1500 * 8
+    n = (2000 - res.burn_in) * 8
     assert np.all(np.abs(res.ess() - n) < 5 * n * sokal_sd(1.0, n)), res.ess()
     # the floor at tau = 1: an anticorrelated chain does not claim more samples
     flip = np.where(np.arange(2000) % 2, 1.0, -1.0)[:, None, None]
     anti = result_of(rng.standard_normal((2000, 8, 1)) * 0.1 + flip)
-    assert anti.ess()[0] == n
+    assert anti.ess()[0] == (2000 - anti.burn_in) * 8
 
 
 def test_summary_against_numpy_and_the_monte_carlo_error(ar1):
     table = ar1.summary()
-    samples = ar1.chain[ar1.nsteps // 4:].reshape(-1, ar1.ndim)
+    samples = ar1.chain[ar1.burn_in:].reshape(-1, ar1.ndim)
     assert list(table["name"]) == ["p0", "p1"]
     np.testing.assert_allclose(table["median"], np.median(samples, axis=0), rtol=1e-13)
     np.testing.assert_allclose(table["lower"], np.percentile(samples, 16, axis=0), rtol=1e-13)
@@ -110,7 +113,7 @@ def test_summary_against_numpy_and_the_monte_carlo_error(ar1):
     np.testing.assert_allclose(table["mean"], samples.mean(axis=0), rtol=1e-13)
     np.testing.assert_allclose(table["std"], samples.std(axis=0, ddof=1), rtol=1e-13)
     np.testing.assert_array_equal(table["ess"], ar1.ess())
-    assert table.meta == {"discard": 1000, "thin": 1, "nwalkers": 16, "nsteps": 4000,
+    assert table.meta == {"discard": ar1.burn_in, "thin": 1, "nwalkers": 16, "nsteps": 4000,
                           "mean_acceptance": float(np.mean(ar1.acceptance_fraction))}
     # the stationary law is Normal(0, 1 / (1 - phi^2)): mean within 5 Monte
     # Carlo standard errors, from the effective sample size
@@ -149,10 +152,12 @@ def test_get_chain_thins_from_the_first_kept_step(discard, thin):
                                   chain[discard::thin].reshape(-1, 2))
 
 
-def test_flat_samples_drop_the_first_quarter_by_default():
+def test_flat_samples_drop_five_autocorrelation_times_by_default():
     chain = ar1_chain(PHIS, nsteps=401, nwalkers=4, seed=5)
     res = result_of(chain)
-    np.testing.assert_array_equal(res.flat_samples(), chain[100:].reshape(-1, 2))
+    burn_in = int(np.ceil(5 * np.max(integrated_time(chain[200:], tol=0))))
+    assert res.burn_in == burn_in > 0
+    np.testing.assert_array_equal(res.flat_samples(), chain[burn_in:].reshape(-1, 2))
     np.testing.assert_array_equal(res.get_chain(), chain)      # no burn-in by default
 
 
@@ -173,7 +178,8 @@ def test_short_chain_warns_about_the_autocorrelation_time():
     m.data("y", pg.Normal("a", 1.0))
     res = pg.sample(m.posterior(data={"y": 0.3}), nwalkers=4, nsteps=40, seed=1,
                     progress=False)
-    with pytest.warns(RuntimeWarning, match="too short for a reliable autocorrelation time"):
+    with pytest.warns(pg.ConvergenceWarning,
+                      match=r"too short for a reliable autocorrelation time of a \("):
         tau = res.autocorr_time
     assert tau.shape == (1,)
 
