@@ -454,7 +454,7 @@ class Diagnosis:
         >>> diagnose(chain, log_prob, np.full(8, 0.4), ["mu"]).problems()
         []
         >>> print(diagnose(chain[:40], log_prob[:40], np.full(8, 0.4), ["mu"]).problems()[0])
-        the chain is too short for mu: 37 steps after the burn-in, fewer than 50 ...
+        the chain is too short for mu: ... steps after the burn-in, fewer than 50 ...
         """
         return _problem_lines(self)
 
@@ -576,9 +576,9 @@ def warn_if_not_converged(result, stacklevel=2):
     ...     _ = warn_if_not_converged(res)
     >>> print(caught[0].message)
     the run is not converged:
-    - the chain is too short for mu: 37 steps after the burn-in, fewer than 50 ...
-    - bulk ESS of mu = 301 (< 400): the chain is too short; run longer
-    - tail ESS of mu = 266 (< 400): the chain is too short; run longer
+    - the chain is too short for mu: ... steps after the burn-in, fewer than 50 ...
+    - bulk ESS of mu = ... (< 400): the chain is too short; run longer
+    - tail ESS of mu = ... (< 400): the chain is too short; run longer
     """
     problems = result.problems()
     if problems:
