@@ -1,13 +1,105 @@
-"""Where the walkers start: prior draws, a ball around a point, or the MAP."""
+"""Where the walkers start: prior draws, a ball around a point, or the MAP.
+
+Around a given point the ball is a fraction of each prior's width. Around the
+MAP it is a fraction of the posterior's widths, measured by the curvature of
+the log-posterior there (:func:`posterior_covariance`): with a wide prior, a
+fraction of the prior width can be hundreds of posterior widths.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["initial_walkers"]
+from .bounds import prior_spread
+
+__all__ = ["initial_walkers", "posterior_covariance", "POINT_BALL", "MAP_BALL"]
+
+#: Radius of the ball around a given point, relative to the prior widths.
+POINT_BALL = 1e-3
+#: Radius of the ball around the MAP, relative to the posterior widths: the
+#: walkers start close to the mode and the ensemble spreads in a few steps.
+MAP_BALL = 0.1
 
 
-def initial_walkers(post, nwalkers, initial=None, seed=None, ball=1e-3):
+def posterior_covariance(post, theta, spread):
+    """The curvature of the log-posterior at an optimum, as a covariance.
+
+    A finite-difference Hessian ``H`` of the log-posterior in coordinates
+    scaled by ``spread``; each step is a tenth of the width it measures
+    (refined from 1e-3 until it is), so that narrow and wide posteriors are
+    both resolved. The covariance is ``-H^-1`` where ``H`` is negative
+    definite. Otherwise (a flat direction, an optimum on a prior bound, a
+    saddle) the rule falls back to the diagonal: ``1 / -H_jj`` for each entry
+    whose second derivative is negative and finite, NaN for the others.
+
+    Parameters
+    ----------
+    post : Posterior
+    theta : array_like, shape (ndim,)
+        The optimum (``find_map().theta``).
+    spread : array_like, shape (ndim,)
+        A width per entry, setting the scaled coordinates (the prior spread).
+
+    Returns
+    -------
+    numpy.ndarray, shape (ndim, ndim)
+        The covariance of the Gaussian approximation at ``theta``; diagonal,
+        with NaN where the curvature says nothing, when ``H`` is not
+        negative definite.
+
+    Examples
+    --------
+    >>> import numpy as np, pgmsim as pg
+    >>> from pgmsim.fit.initialization import posterior_covariance
+    >>> m = pg.Model("narrow")
+    >>> _ = m.param("a", pg.Uniform(-1e4, 1e4))
+    >>> _ = m.data("y", pg.Normal("a", 0.01))
+    >>> post = m.posterior(data={"y": 3.0})
+    >>> cov = posterior_covariance(post, [3.0], [1e4])
+    >>> np.round(np.sqrt(cov), 6)
+    array([[0.01]])
+    """
+    theta, spread = np.asarray(theta, float), np.asarray(spread, float)
+    ndim = theta.size
+
+    def f(steps):  # log-posterior at theta + steps (rows, scaled coordinates)
+        return post.log_prob(theta + steps * spread)
+
+    centre = f(np.zeros((1, ndim)))[0]
+    step = np.full(ndim, 1e-3)
+    for _ in range(8):
+        shifts = np.diag(step)
+        second = (f(shifts) + f(-shifts) - 2 * centre) / step**2
+        curved = np.isfinite(second) & (second < 0)
+        width = np.full(ndim, np.inf)
+        width[curved] = 1 / np.sqrt(-second[curved])
+        if np.all(step <= 0.1 * width * 1.01):
+            break
+        step = np.minimum(step, 0.1 * width)
+    scaling = np.outer(spread, spread)
+    variance = np.full(ndim, np.nan)
+    variance[curved] = -1 / second[curved]
+    if not curved.all():
+        return np.diag(variance) * scaling
+    # off-diagonal terms: the four corners (+-step_i, +-step_j) of each pair
+    pairs = [(i, j) for i in range(ndim) for j in range(i)]
+    corners = np.zeros((len(pairs), 4, ndim))
+    for p, (i, j) in enumerate(pairs):
+        for k, (si, sj) in enumerate([(1, 1), (1, -1), (-1, 1), (-1, -1)]):
+            corners[p, k, i], corners[p, k, j] = si * step[i], sj * step[j]
+    hessian = np.diag(second)
+    if pairs:
+        rows, cols = np.array(pairs).T
+        v = f(corners.reshape(-1, ndim)).reshape(len(pairs), 4)
+        with np.errstate(invalid="ignore"):  # a corner outside the support: -inf
+            mixed = (v[:, 0] - v[:, 1] - v[:, 2] + v[:, 3]) / (4 * step[rows] * step[cols])
+        hessian[rows, cols] = hessian[cols, rows] = mixed
+    if np.all(np.isfinite(hessian)) and np.all(np.linalg.eigvalsh(-hessian) > 0):
+        return np.linalg.inv(-hessian) * scaling
+    return np.diag(variance) * scaling
+
+
+def initial_walkers(post, nwalkers, initial=None, seed=None, ball=None):
     """Starting positions of the walkers, all with finite log-posterior.
 
     Parameters
@@ -16,11 +108,17 @@ def initial_walkers(post, nwalkers, initial=None, seed=None, ball=1e-3):
     nwalkers : int
     initial : None, "map", dict, MapResult or array_like, optional
         ``None`` draws from the prior; ``"map"`` finds the MAP and starts in a
-        small ball around it; a dict or a vector of shape ``(ndim,)`` is the
-        centre of a small ball; an array ``(nwalkers, ndim)`` is used as is.
+        ball around it, as does a :class:`~pgmsim.fit.optimize.MapResult`; a
+        dict or a vector of shape ``(ndim,)`` is the centre of a small ball;
+        an array ``(nwalkers, ndim)`` is used as is.
     seed : int or numpy.random.Generator, optional
-    ball : float
-        Radius of the ball, relative to the prior width of each parameter.
+    ball : float, optional
+        Radius of the ball. Around the MAP: relative to the posterior widths
+        from the curvature there (:func:`posterior_covariance`; default
+        :data:`MAP_BALL`), a Gaussian with that covariance; where the
+        curvature says nothing, relative to the prior width. Around a given
+        point: relative to the prior width of each parameter (default
+        :data:`POINT_BALL`).
 
     Returns
     -------
@@ -44,6 +142,16 @@ def initial_walkers(post, nwalkers, initial=None, seed=None, ball=1e-3):
     >>> walkers = initial_walkers(post, 8, initial={"lam": 4.0}, seed=1)
     >>> walkers.shape, bool(np.all(np.abs(walkers - 4.0) < 0.05))
     ((8, 1), True)
+
+    Around the MAP the ball is a tenth of the posterior width (here 0.01),
+    however wide the prior:
+
+    >>> m = pg.Model("narrow")
+    >>> _ = m.param("a", pg.Uniform(-1e4, 1e4))
+    >>> _ = m.data("y", pg.Normal("a", 0.01))
+    >>> walkers = initial_walkers(m.posterior(data={"y": 3.0}), 400, "map", seed=1)
+    >>> round(float(walkers.std() / 0.01), 1)
+    0.1
     """
     rng = np.random.default_rng(seed)
     if initial is None:
@@ -59,7 +167,8 @@ def initial_walkers(post, nwalkers, initial=None, seed=None, ball=1e-3):
         if initial != "map":
             raise ValueError(f"initial must be None, 'map', a dict or an array, got {initial!r}")
         initial = post.find_map(seed=rng)
-    if hasattr(initial, "theta"):
+    at_map = hasattr(initial, "theta")
+    if at_map:
         initial = initial.theta
     centre = post.pack(initial) if isinstance(initial, dict) else np.asarray(initial, float)
     if centre.shape == (nwalkers, post.ndim):
@@ -83,10 +192,19 @@ def initial_walkers(post, nwalkers, initial=None, seed=None, ball=1e-3):
     draws = post.sample_prior(rng, 256)
     width = np.subtract(*np.percentile(draws, [84, 16], axis=0))
     width = np.where(width > 0, width, np.abs(centre) + 1e-8)
+    if at_map:
+        ball = MAP_BALL if ball is None else ball
+        cov = posterior_covariance(post, centre, prior_spread(draws))
+        # no curvature (flat, on a bound): the prior-width ball for that entry
+        unknown = np.isnan(np.diag(cov))
+        cov[unknown, unknown] = (width[unknown] / ball * POINT_BALL) ** 2
+        factor = ball * np.linalg.cholesky(cov)
+    else:
+        factor = np.diag((POINT_BALL if ball is None else ball) * width)
     walkers = np.empty((nwalkers, post.ndim))
     filled = 0
     for _ in range(100):
-        trial = centre + ball * width * rng.standard_normal((nwalkers, post.ndim))
+        trial = centre + rng.standard_normal((nwalkers, post.ndim)) @ factor.T
         ok = trial[np.isfinite(post.log_prob(trial))]
         take = min(len(ok), nwalkers - filled)
         walkers[filled:filled + take] = ok[:take]

@@ -1,22 +1,53 @@
 """The best point of a posterior, and its map over two parameters.
 
-:func:`find_map` maximises the log-posterior with ``scipy.optimize``, started
-from the best prior draws. For two parameters (a source position, say) the posterior can be looked at
-directly: evaluate the log-likelihood and the log-prior on a grid and add
-them. The grid points go through :meth:`Posterior.log_likelihood` and
-:meth:`Posterior.log_prior` as batches of walkers, in chunks, so a grid costs
-a few vectorised calls rather than a Python loop over points.
+:func:`find_map` maximises the log-posterior with ``scipy.optimize`` from
+several starts (the best prior draws, and a given point) and keeps the best
+end point. It says when that point cannot be trusted: an optimum on the edge
+of a prior, or starts that end at optima far apart in log-density, give a
+:class:`MapWarning` and ``success=False``. For two parameters (a source
+position, say) the posterior can be looked at directly: evaluate the
+log-likelihood and the log-prior on a grid and add them. The grid points go
+through :meth:`Posterior.log_likelihood` and :meth:`Posterior.log_prior` as
+batches of walkers, in chunks, so a grid costs a few vectorised calls rather
+than a Python loop over points.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize
 from scipy.special import logsumexp
 
-__all__ = ["MapResult", "find_map", "GridResult", "grid"]
+from .bounds import on_boundary, prior_spread
+
+__all__ = ["MapWarning", "MapResult", "find_map", "GridResult", "grid", "DISAGREEMENT"]
+
+#: Starts disagree when the best end point beats every other by more than
+#: this log-density: a factor e in density. Below it, two end points are the
+#: same optimum or optima of comparable weight, both found; above it, only
+#: one start reached the best optimum, and from other seeds none may.
+DISAGREEMENT = 1.0
+
+
+class MapWarning(UserWarning):
+    """A MAP that cannot be trusted: on a prior bound, or starts disagree.
+
+    Examples
+    --------
+    >>> import warnings, pgmsim as pg
+    >>> from pgmsim.fit.optimize import MapWarning
+    >>> m = pg.Model("rate")
+    >>> _ = m.param("lam", pg.Uniform(0.0, 10.0))
+    >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     best = m.posterior(data={"N": [0, 0, 0]}).find_map(seed=0)
+    >>> best.success, best.at_boundary, caught[0].category is MapWarning
+    (False, ('lam',), True)
+    """
 
 
 @dataclass
@@ -32,9 +63,17 @@ class MapResult:
     log_prob : float
         Log-posterior at ``theta``.
     success : bool
-        Whether the optimiser reported convergence.
+        True only for a converged interior optimum: the optimiser reported
+        convergence, no parameter is on a bound of its prior and the starts
+        agree (see :func:`find_map`).
     message : str
-        The optimiser's message.
+        The optimiser's message, and what is wrong when ``success`` is False.
+    at_boundary : tuple of str
+        Entries of ``theta`` on a finite bound of their prior.
+    starts : numpy.ndarray
+        Log-posterior at the end of each start, in the order of the starts
+        (``initial`` first); ``-inf`` for a start that found no point of
+        non-zero density. Starts that agree end at the same value.
 
     Examples
     --------
@@ -47,10 +86,12 @@ class MapResult:
     >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
     >>> post = m.posterior(data={"N": [3, 5, 4]})
     >>> best = post.find_map(seed=0)
-    >>> round(float(best.params["lam"]), 4), best.success
-    (3.25, True)
+    >>> round(float(best.params["lam"]), 4), best.success, best.at_boundary
+    (3.25, True, ())
     >>> best.theta.shape, bool(np.isclose(best.log_prob, post.log_prob(best.theta)))
     ((1,), True)
+    >>> len(best.starts), bool(np.ptp(best.starts) < 1e-6)
+    (4, True)
     """
 
     theta: np.ndarray
@@ -58,14 +99,21 @@ class MapResult:
     log_prob: float
     success: bool
     message: str
+    at_boundary: tuple = ()
+    starts: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 def find_map(post, initial=None, n_starts=4, seed=None, maxiter=None):
-    """Maximise the log-posterior with ``scipy.optimize``.
+    """Maximise the log-posterior with ``scipy.optimize`` from several starts.
 
-    Starts from ``initial`` (if given) and from the best of many prior
-    draws, runs Powell's method in coordinates scaled by the prior widths,
-    and keeps the best end point.
+    Starts from ``initial`` (if given) and from the ``n_starts`` best of
+    many prior draws, runs Powell's method from each in coordinates scaled
+    by the prior widths, and keeps the best end point. The result is checked:
+    a parameter on a finite bound of its prior (within
+    :data:`~pgmsim.fit.bounds.BOUNDARY_FRACTION` of its prior spread), or a
+    best end point that beats every other start by more than
+    :data:`DISAGREEMENT` in log-density, gives a :class:`MapWarning` that
+    names the parameters (and the gap) and ``success=False``.
 
     Parameters
     ----------
@@ -82,13 +130,19 @@ def find_map(post, initial=None, n_starts=4, seed=None, maxiter=None):
     Returns
     -------
     MapResult
-        The best end point, its parameter values and log-posterior.
+        The best end point, its parameter values and log-posterior, the
+        parameters on a prior bound and the end log-posterior of each start.
 
     Raises
     ------
     ValueError
         If ``initial`` has the wrong shape or zero posterior density, or no
         point found has a non-zero posterior density.
+
+    Warns
+    -----
+    MapWarning
+        If the best end point is on a prior bound, or the starts disagree.
 
     Examples
     --------
@@ -113,19 +167,17 @@ def find_map(post, initial=None, n_starts=4, seed=None, maxiter=None):
             raise ValueError(f"the initial point {initial} has zero posterior density")
         starts.insert(0, start)
     centre = np.median(draws, axis=0)
-    scale = np.subtract(*np.percentile(draws, [84, 16], axis=0)) / 2
-    scale = np.where(scale > 0, scale, 1.0)
+    scale = prior_spread(draws)
 
     def objective(u):
         value = post.log_prob(centre + scale * u)
         return -value if np.isfinite(value) else 1e300
 
-    best = None
-    for start in starts:
-        res = optimize.minimize(objective, (start - centre) / scale, method="Powell",
-                                options={"maxiter": maxiter, "xtol": 1e-6, "ftol": 1e-10})
-        if best is None or res.fun < best.fun:
-            best = res
+    ends = [optimize.minimize(objective, (start - centre) / scale, method="Powell",
+                              options={"maxiter": maxiter, "xtol": 1e-6, "ftol": 1e-10})
+            for start in starts]
+    end_lp = np.array([-res.fun if res.fun < 1e300 else -np.inf for res in ends])
+    best = ends[int(np.argmax(end_lp))]
     theta = centre + scale * best.x
     if not np.isfinite(post.log_prob(theta)):
         raise ValueError(
@@ -133,9 +185,34 @@ def find_map(post, initial=None, n_starts=4, seed=None, maxiter=None):
             f"starting points, the best of {len(draws)} prior draws, and where Powell's "
             "method went from them all have zero posterior density. Check the data "
             "against the support of their sampling distributions, or give initial=")
-    return MapResult(theta=theta, params=post.unpack(theta),
-                     log_prob=post.log_prob(theta), success=bool(best.success),
-                     message=str(best.message))
+    at_boundary = tuple(on_boundary(post, theta, scale))
+    problems = _problems(at_boundary, end_lp)
+    for problem in problems:
+        warnings.warn(f"find_map: {problem}", MapWarning, stacklevel=2)
+    return MapResult(theta=theta, params=post.unpack(theta), log_prob=post.log_prob(theta),
+                     success=bool(best.success) and not problems,
+                     message="; ".join([str(best.message), *problems]),
+                     at_boundary=at_boundary, starts=end_lp)
+
+
+def _problems(at_boundary, end_lp):
+    """What makes a best end point untrustworthy, in words."""
+    problems = []
+    if at_boundary:
+        problems.append(
+            f"the optimum is on the bound of the prior of {', '.join(at_boundary)}: "
+            "the density rises towards the edge of the prior, so this is not an interior "
+            "maximum (a start far from the mode, or a prior that cuts the posterior); try "
+            "more starts (n_starts=), a start near the expected answer (initial=), or "
+            "check the prior range")
+    ordered = np.sort(end_lp)[::-1]
+    if len(ordered) > 1 and ordered[0] - ordered[1] > DISAGREEMENT:
+        problems.append(
+            f"the starts disagree: only one of {len(ordered)} reached the best "
+            f"log-density {ordered[0]:.6g}; the next best end point is "
+            f"{ordered[0] - ordered[1]:.3g} lower, so the best optimum may be missed "
+            "from other starts; try more starts (n_starts=)")
+    return problems
 
 
 @dataclass

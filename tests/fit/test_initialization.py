@@ -5,7 +5,9 @@ import pytest
 from scipy import stats
 
 import pgmsim as pg
-from pgmsim.fit.initialization import initial_walkers
+from pgmsim.fit.initialization import MAP_BALL, POINT_BALL, initial_walkers, posterior_covariance
+from pgmsim.fit.optimize import MapWarning
+from pgmsim.graph.checks import ModelWarning
 
 
 def counts_posterior():
@@ -99,11 +101,81 @@ def test_a_point_with_no_room_around_it_is_an_error():
 
 
 def test_map_start_is_a_ball_around_the_maximum():
-    # conjugate: mu | y ~ Normal(sum(y) / (n + 1 / 100), ...), s | z ~ Normal(~5, ...)
+    # conjugate: mu | y ~ Normal(sum(y) / (n + 1 / 100), 1 / sqrt(n + 1 / 100)),
+    # s | z ~ Normal((5 / 1 + 5 / 0.01) / (1 + 100), 1 / sqrt(1 + 100))
     post = normal_posterior()
+    mode = np.array([3.7 / (3 + 1e-2), (5.0 / 1.0 + 5.0 / 0.01) / (1 + 100)])
+    posterior_sd = 1 / np.sqrt([3 + 1e-2, 1 + 100])
     walkers = initial_walkers(post, 16, initial="map", seed=7)
-    mode = [3.7 / (3 + 1e-2), (5.0 / 1.0 + 5.0 / 0.01) / (1 + 100)]
-    assert np.all(np.abs(walkers - mode) < 0.1 * np.array([1.0, 0.01]))
+    # a ball of MAP_BALL = 0.1 posterior sd: 16 walkers within 5 of its sd
+    assert np.all(np.abs(walkers - mode) < 5 * MAP_BALL * posterior_sd)
+    # its size both ways: 4000 walkers, sd to 10 percent (the error is 1.1 percent)
+    many = initial_walkers(post, 4000, initial="map", seed=7)
+    np.testing.assert_allclose(many.std(axis=0, ddof=1) / (MAP_BALL * posterior_sd), 1.0,
+                               atol=0.1)
+
+
+def test_map_ball_is_sized_by_the_posterior_not_the_wide_prior():
+    """Uniform(-1e4, 1e4) prior, posterior sd 0.01: the walkers start within a
+    posterior width of the MAP (the prior-width ball: over a hundred widths)."""
+    m = pg.Model("narrow")
+    m.param("a", pg.Uniform(-1e4, 1e4))
+    m.data("y", pg.Normal("a", 0.01))
+    post = m.posterior(data={"y": 3.0})
+    walkers = initial_walkers(post, 64, initial="map", seed=8)
+    assert np.all(np.abs(walkers - 3.0) < 0.01), np.abs(walkers - 3.0).max() / 0.01
+    assert 0.05 < walkers.std() / (MAP_BALL * 0.01) < 1.5
+    # negative control: the ball of a point scales with the prior width
+    around_point = initial_walkers(post, 64, initial=[3.0], seed=8)
+    assert around_point.std() > 100 * 0.01
+
+
+def test_map_ball_follows_the_correlations_of_the_posterior():
+    # flat priors; y ~ Normal(a + b, 0.1), w ~ Normal(a, 1): precision matrix
+    # [[1 + 100, 100], [100, 100]], a correlation of -0.995
+    m = pg.Model("ridge")
+    m.param("a", pg.Uniform(-100, 100))
+    m.param("b", pg.Uniform(-100, 100))
+
+    @m.deterministic()
+    def total(a, b):
+        return a + b
+
+    m.data("y", pg.Normal("total", 0.1))
+    m.data("w", pg.Normal("a", 1.0))
+    post = m.posterior(data={"y": 1.0, "w": 0.5})
+    best = post.find_map(seed=0)
+    cov = np.linalg.inv([[101.0, 100.0], [100.0, 100.0]])
+    np.testing.assert_allclose(posterior_covariance(post, best.theta, [50.0, 50.0]), cov,
+                               rtol=1e-3)
+    walkers = initial_walkers(post, 4000, initial=best, seed=9)
+    np.testing.assert_allclose(np.cov(walkers.T) / MAP_BALL**2, cov, rtol=0.1, atol=1e-3)
+
+
+def test_without_curvature_the_map_ball_falls_back_to_the_prior_width():
+    # lam: the MAP is on the bound 0 (density falling linearly); c: flat, no data
+    m = pg.Model("edge")
+    m.param("lam", pg.Uniform(0.0, 10.0))
+    m.param("c", pg.Uniform(-1.0, 1.0))
+    m.data("N", pg.Poisson("lam"), plate="obs")
+    with pytest.warns(ModelWarning, match="'c' used by no data node"):
+        post = m.posterior(data={"N": [0, 0, 0]})
+    cov = posterior_covariance(post, [1e-12, 0.2], [3.0, 0.6])
+    assert np.isnan(cov[0, 0]) and np.isnan(cov[1, 1])
+    with pytest.warns(MapWarning, match="lam"):
+        walkers = initial_walkers(post, 2000, initial="map", seed=10)
+    assert np.all(np.isfinite(post.log_prob(walkers))) and np.all(walkers[:, 0] > 0)
+    # the prior-width ball: 1e-3 x the 16-84 range of Uniform(-1, 1), 1.36
+    assert walkers[:, 1].std() == pytest.approx(POINT_BALL * 1.36, rel=0.15)
+    # a curved direction beside a flat one keeps its curvature
+    m2 = pg.Model("half-flat")
+    m2.param("a", pg.Uniform(-10, 10))
+    m2.param("c", pg.Uniform(-1.0, 1.0))
+    m2.data("y", pg.Normal("a", 0.5))
+    with pytest.warns(ModelWarning, match="'c' used by no data node"):
+        post = m2.posterior(data={"y": 1.0})
+    cov = posterior_covariance(post, [1.0, 0.0], [6.8, 0.68])
+    assert cov[0, 0] == pytest.approx(0.25, rel=1e-3) and np.isnan(cov[1, 1])
 
 
 def test_given_positions_are_used_as_they_are():
