@@ -1,10 +1,12 @@
-"""Posterior sampling with emcee: initialisation, seeding, progress."""
+"""Posterior sampling with emcee: initialisation, seeding, run length, progress."""
 
 from __future__ import annotations
 
 import emcee
 import numpy as np
 
+from ._run_length import check_run_length, check_points, run_until_converged
+from .diagnostics import warn_if_not_converged
 from .initialization import initial_walkers
 from .parallel import ParallelLogProb
 from .results import SamplingResult
@@ -13,7 +15,7 @@ __all__ = ["sample"]
 
 
 def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=True,
-           moves=None, backend=None, resume=False, parallel=None):
+           moves=None, backend=None, resume=False, parallel=None, max_steps=None):
     """Sample a posterior with emcee's ensemble sampler.
 
     All walkers are evaluated in one call of :meth:`Posterior.log_prob`
@@ -24,8 +26,12 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
     post : Posterior
     nwalkers : int
         Number of walkers; at least twice the number of parameters.
-    nsteps : int
-        Number of steps.
+    nsteps : int or "auto"
+        Number of steps; or ``"auto"``: run until the chain is at least 50
+        autocorrelation times long for every parameter and the estimate
+        changed by less than 1 percent since the previous check (checks
+        every 10 percent of the steps done, at least every 100 steps), or
+        until ``max_steps``; see :mod:`pgmsim.fit._run_length`.
     seed : int or numpy.random.Generator, optional
         The same seed gives the same chain.
     initial : None, "map", dict, MapResult or array_like, optional
@@ -53,23 +59,38 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
         cores); see :class:`pgmsim.fit.parallel.ParallelLogProb`. Pays on large
         plates (full images); small batches stay on one thread. The chain
         is the same as without it.
+    max_steps : int, optional
+        The most steps of an ``nsteps="auto"`` run (100000 by default); a
+        run stopped there is not converged. Refused with a fixed ``nsteps``.
 
     Returns
     -------
     SamplingResult
         A run interrupted with Ctrl-C returns the steps done (and commits
-        them to ``backend``).
+        them to ``backend``). Its ``meta["run_length"]`` records how the run
+        ended: ``stopped`` (``"nsteps"``, ``"converged"``, ``"max_steps"``
+        or ``"interrupted"``), ``max_steps`` and ``tau`` (the last estimate
+        of an automatic run). A run that cannot be trusted ends with a
+        :class:`pgmsim.ConvergenceWarning` saying why.
 
     Raises
     ------
     ValueError
-        Too few walkers, or bad initial positions.
+        Too few walkers, bad initial positions, ``nsteps`` neither a
+        positive integer nor ``"auto"``, ``max_steps`` not a positive
+        integer or given with a fixed ``nsteps``.
     pgmsim.fit.backends.CheckpointError
         Another run is writing the backend file; or it exists and ``resume``
         is not set, or it does not exist and ``resume`` is set; or it is
         corrupt (a checksum does not match); or it holds a run of another
         model, other parameters, priors, code, data, inputs or number of
         walkers.
+
+    Warns
+    -----
+    pgmsim.ConvergenceWarning
+        Once, at the end, when the run is not converged (see
+        :meth:`SamplingResult.problems`).
 
     Examples
     --------
@@ -81,13 +102,22 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
     >>> res = pg.sample(post, nwalkers=8, nsteps=200, seed=1, progress=False)
     >>> res.chain.shape
     (200, 8, 1)
+
+    With ``nsteps="auto"`` the chain is as long as it needs to be:
+
+    >>> res = pg.sample(post, nwalkers=8, nsteps="auto", seed=1, progress=False)
+    >>> res.meta["run_length"]["stopped"]
+    'converged'
+    >>> bool(res.nsteps >= 50 * res.meta["run_length"]["tau"].max())
+    True
     """
     if nwalkers < 2 * post.ndim:
         raise ValueError(
             f"emcee needs at least 2 * ndim = {2 * post.ndim} walkers, got {nwalkers}"
         )
-    if int(nsteps) != nsteps or nsteps < 1:
-        raise ValueError(f"nsteps must be a positive integer, got {nsteps!r}")
+    limit = check_run_length(nsteps, max_steps)  # None for a fixed nsteps
+    # the file's first capacity; an automatic run's commits grow it
+    capacity = int(nsteps) if limit is None else check_points(limit)[0]
     integer = isinstance(parallel, (int, np.integer)) and not isinstance(parallel, bool)
     if parallel is not None and not (integer and parallel >= 1):
         raise ValueError(f"parallel must be a number of threads >= 1, got {parallel!r}")
@@ -96,10 +126,11 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
         from .backends import Checkpoint  # HDF5 checkpoints load only when asked for
 
         store = backend if isinstance(backend, Checkpoint) else Checkpoint(backend)
-        store.open(post, nwalkers, int(nsteps), resume=resume)  # takes the file's lock
+        store.open(post, nwalkers, capacity, resume=resume)  # takes the file's lock
     elif resume:
         raise ValueError("resume=True needs the backend file of the run to resume")
     log_prob = post.log_prob
+    run_length = {"stopped": "nsteps", "max_steps": None, "tau": None}
     try:
         done = 0 if store is None else store.iteration
         start = random_state = None
@@ -119,16 +150,23 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
                                         vectorize=True, moves=moves, backend=store)
         if done == 0:
             sampler.random_state = random_state
-        try:
-            if int(nsteps) > done:
-                sampler.run_mcmc(start, int(nsteps) - done, progress=progress)
-        except KeyboardInterrupt:
-            if sampler.iteration == 0:
-                raise
+        if limit is not None:
+            run_length = run_until_converged(sampler, start, limit, progress=progress)
+        else:
+            try:
+                if int(nsteps) > done:
+                    sampler.run_mcmc(start, int(nsteps) - done, progress=progress)
+            except KeyboardInterrupt:
+                if sampler.iteration == 0:
+                    raise
+                run_length["stopped"] = "interrupted"
     finally:
         if store is not None:
             store.commit()
             store.close()
         if isinstance(log_prob, ParallelLogProb):
             log_prob.close()
-    return SamplingResult.from_sampler(sampler, post)
+    result = SamplingResult.from_sampler(sampler, post)
+    result.meta = {"run_length": run_length}
+    warn_if_not_converged(result)  # finished and interrupted runs alike
+    return result
