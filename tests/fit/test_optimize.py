@@ -1,12 +1,14 @@
 """The grid: log-likelihood, log-prior and normalised log-posterior maps of two
 parameters, checked against the closed forms of a Normal-Normal model."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy import stats
 
 import pgmsim as pg
-from pgmsim.fit.optimize import GridResult, grid
+from pgmsim.fit.optimize import GridResult, MapWarning, grid
 
 # a ~ Normal(M_A, S_A), y_i ~ Normal(a, 1);  b ~ Normal(M_B, S_B), w ~ Normal(b, 0.5)
 M_A, S_A, M_B, S_B = 0.5, 2.0, 1.0, 3.0
@@ -210,3 +212,118 @@ def test_plot_marks_a_truth_given_as_a_pair(fine):
     for ax in fig.axes[:3]:
         assert [list(line.get_xdata()) for line in ax.lines] == [[1.0]]
     assert fig.get_suptitle().endswith("contours hold 50%")
+
+
+# ---------------------------------------------------------------------------
+# find_map: a MAP that says when it cannot be trusted
+
+def rate_posterior(counts, prior=None):
+    m = pg.Model("rate")
+    m.param("lam", prior or pg.Uniform(0.0, 10.0))
+    m.data("N", pg.Poisson("lam"), plate="obs")
+    return m.posterior(data={"N": counts})
+
+
+def no_map_warning(call):
+    """Run ``call()``; fail on any MapWarning it gives."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MapWarning)
+        out = call()
+    assert not [w for w in caught if issubclass(w.category, MapWarning)], \
+        [str(w.message) for w in caught]
+    return out
+
+
+def test_an_optimum_on_a_prior_bound_is_no_success_and_warns_naming_it():
+    # all counts zero: the posterior exp(-4 lam) on (0, 10) peaks at the bound 0
+    post = rate_posterior([0, 0, 0, 0])
+    with pytest.warns(MapWarning, match="on the bound of the prior of lam"):
+        best = post.find_map(seed=0)
+    assert best.theta[0] < 1e-6
+    assert best.success is False and best.at_boundary == ("lam",)
+    assert "on the bound of the prior of lam" in best.message
+    # the upper bound too: counts of 30 with a rate at most 10
+    with pytest.warns(MapWarning, match="prior of lam"):
+        high = rate_posterior([30, 30]).find_map(seed=1)
+    assert high.theta[0] == pytest.approx(10.0) and high.at_boundary == ("lam",)
+    assert not high.success
+
+
+def test_an_interior_optimum_near_a_bound_is_a_success_without_warning():
+    # counts [1, 0, 0, 0]: the mode 1 / 4 is inside (0, 10), 0.25 from the bound
+    best = no_map_warning(lambda: rate_posterior([1, 0, 0, 0]).find_map(seed=0))
+    assert best.params["lam"] == pytest.approx(0.25, abs=1e-6)
+    assert best.success is True and best.at_boundary == ()
+    # an unbounded-above prior (Gamma, support (0, inf)): interior, agreeing starts
+    best = no_map_warning(
+        lambda: rate_posterior([3, 5, 4], pg.Gamma(2.0, 1.0)).find_map(seed=2))
+    assert best.params["lam"] == pytest.approx(3.25, abs=1e-6) and best.success
+    assert best.starts.shape == (4,) and np.ptp(best.starts) < 1e-6
+
+
+def bimodal_posterior():
+    """y ~ Normal(a^2, 0.1), y = 4, a ~ Normal(1, 1): modes near a = 2 and
+    a = -2, the second lower by (3^2 - 1^2) / 2 = 4 in log-density."""
+    m = pg.Model("bimodal")
+    m.param("a", pg.Normal(1.0, 1.0))
+
+    @m.deterministic()
+    def square(a):
+        return a**2
+
+    m.data("y", pg.Normal("square", 0.1))
+    return m.posterior(data={"y": 4.0})
+
+
+def test_starts_that_disagree_give_a_warning_with_the_gap():
+    post = bimodal_posterior()
+    with pytest.warns(MapWarning, match=r"the starts disagree: only one of 2 reached the "
+                                        r"best log-density .* next best end point is 4 lower"):
+        best = post.find_map(initial={"a": -2.0}, n_starts=1, seed=0)
+    assert best.params["a"] == pytest.approx(2.0, abs=0.01)
+    assert not best.success and best.at_boundary == ()
+    # the end of each start, the given one first
+    assert best.starts[0] == pytest.approx(best.log_prob - 4.0, abs=0.05)
+    assert best.starts[1] == pytest.approx(best.log_prob)
+    # negative control: starts from the best prior draws all reach a = 2
+    agreed = no_map_warning(lambda: post.find_map(seed=0))
+    assert agreed.success and agreed.params["a"] == pytest.approx(2.0, abs=0.01)
+
+
+def test_a_single_start_cannot_disagree():
+    best = no_map_warning(lambda: bimodal_posterior().find_map(initial={"a": -2.0},
+                                                               n_starts=0))
+    assert best.params["a"] == pytest.approx(-2.0, abs=0.01) and best.success
+    assert best.starts.shape == (1,)
+
+
+@pytest.fixture(scope="module")
+def a1835(shared_data):
+    from pgmsim.astro import datasets
+    from pgmsim.models import xray_cluster
+
+    inputs, data, keep = xray_cluster.load(**datasets.a1835(shared_data))
+    return xray_cluster.build(keep=keep).posterior(data=data, inputs=inputs)
+
+
+# the best optimum on A1835 (every seed of validation/map_a1835.py that finds it)
+A1835_BEST = -46353.9087699
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_a1835_from_the_prior_never_lies(a1835, seed):
+    """Acceptance: from the prior, the best optimum (to 1e-6) or a warning, and
+    never a boundary optimum with success=True. Seed 2 ends on the bounds of S0
+    and rc, 67,000 below the best. The ten seeds: validation/map_a1835.py."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MapWarning)
+        found = a1835.find_map(seed=seed)
+    warned = [str(w.message) for w in caught if issubclass(w.category, MapWarning)]
+    assert not (found.success and found.at_boundary)
+    if found.log_prob < A1835_BEST - 1e-3:
+        assert warned and not found.success, found
+    else:
+        assert found.log_prob == pytest.approx(A1835_BEST, abs=1e-6)
+    if seed == 2:
+        assert set(found.at_boundary) == {"S0", "rc"}
+        assert any("on the bound of the prior of S0, rc" in w for w in warned)
