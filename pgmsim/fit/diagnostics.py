@@ -529,6 +529,12 @@ def diagnose(chain, log_prob, acceptance, names, discard=None):
     -------
     Diagnosis
 
+    Raises
+    ------
+    ValueError
+        If ``log_prob`` or ``acceptance`` does not match the chain's steps
+        and walkers.
+
     Examples
     --------
     >>> import numpy as np
@@ -538,10 +544,15 @@ def diagnose(chain, log_prob, acceptance, names, discard=None):
     (True, 5)
     """
     chain = np.asarray(chain, dtype=float)
+    log_prob, acceptance = np.asarray(log_prob, float), np.asarray(acceptance, float)
+    for name, array, shape in (("log_prob", log_prob, chain.shape[:2]),
+                               ("acceptance", acceptance, chain.shape[1:2])):
+        if array.shape != shape:
+            raise ValueError(f"{name} has shape {array.shape}; the chain of shape "
+                             f"{chain.shape} needs {shape}")
     discard = burn_in(chain) if discard is None else int(discard)
-    kept, kept_log_prob = chain[discard:], np.asarray(log_prob, dtype=float)[discard:]
+    kept, kept_log_prob = chain[discard:], log_prob[discard:]
     tau, _ = autocorr_time(kept)
-    acceptance = np.asarray(acceptance, dtype=float)
     return Diagnosis(
         names=list(names), burn_in=discard, kept=len(kept), tau=tau,
         ess_bulk=ess_bulk(kept), ess_tail=ess_tail(kept), r_hat=split_rhat(kept),
