@@ -16,15 +16,15 @@ import sys
 
 import numpy as np
 
-__all__ = ["UsageError", "Parser", "speak_of_flags", "check_count",
+__all__ = ["UsageError", "Parser", "speak_of_flags", "check_count", "steps_argument",
            "check_output_folder", "check_output_file", "FITS_SUFFIXES"]
 
 #: file names that :mod:`astropy.io.fits` writes (gzip-compressed with ``.gz``)
 FITS_SUFFIXES = ("fits", "fit", "fts", "fits.gz", "fit.gz", "fts.gz")
 
 _SWITCHES = re.compile(r"(?<![\w-])(resume|overwrite)=True\b")
-_VALUES = re.compile(r"(?<![\w-])(out|output|nsteps|nwalkers|seed)=")
-_WORDS = re.compile(r"(?<![\w/.-])(nsteps|nwalkers|seed)(?![\w/.-])")
+_VALUES = re.compile(r"(?<![\w-])(out|output|nsteps|nwalkers|seed|max_steps)=")
+_WORDS = re.compile(r"(?<![\w/.-])(nsteps|nwalkers|seed|max_steps)(?![\w/.-])")
 
 
 class UsageError(SystemExit):
@@ -120,11 +120,47 @@ def speak_of_flags(message):
     'pass --resume to continue it, or --overwrite to start again'
     >>> speak_of_flags("resume it with nwalkers=8, not 10; file '/tmp/seed/chain.h5'")
     "resume it with --nwalkers 8, not 10; file '/tmp/seed/chain.h5'"
+    >>> speak_of_flags('max_steps=500 limits nsteps="auto" runs only')
+    '--max-steps 500 limits --nsteps auto runs only'
     """
-    line = " ".join(str(message).split())
+    line = " ".join(str(message).split()).replace('"auto"', "auto")
     line = _SWITCHES.sub(r"--\1", line)
-    line = _VALUES.sub(r"--\1 ", line)
-    return _WORDS.sub(r"--\1", line)
+    line = _VALUES.sub(lambda m: f"--{m[1].replace('_', '-')} ", line)
+    return _WORDS.sub(lambda m: f"--{m[1].replace('_', '-')}", line)
+
+
+def steps_argument(text):
+    """The value of ``--nsteps``: ``auto`` or an integer (its sign is checked later).
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    int or str
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        Neither an integer nor ``auto``; argparse names the flag.
+
+    Examples
+    --------
+    >>> steps_argument("2000"), steps_argument("auto")
+    (2000, 'auto')
+    >>> steps_argument("often")
+    Traceback (most recent call last):
+      ...
+    argparse.ArgumentTypeError: must be a positive integer or auto, got 'often'
+    """
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer or auto, got {text!r}") from None
 
 
 def check_count(name, value, minimum=1):

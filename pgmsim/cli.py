@@ -6,11 +6,12 @@ import importlib
 import pkgutil
 import sys
 import time
+import warnings
 
 import numpy as np
 
 from ._cli_checks import (FITS_SUFFIXES, Parser, check_count, check_output_file,
-                          check_output_folder, speak_of_flags)
+                          check_output_folder, speak_of_flags, steps_argument)
 
 __all__ = ["main", "run_model", "default_mock", "MODELS", "OUTPUTS"]
 
@@ -64,18 +65,22 @@ def default_mock(module, seed=0):
 
 
 #: what :func:`run_model` writes into its output folder, besides ``chain.h5``
-OUTPUTS = ("pgm.png", "factorization.tex", "mock.png", "corner.png", "summary.ecsv")
+OUTPUTS = ("pgm.png", "factorization.tex", "mock.png", "corner.png", "summary.ecsv",
+           "diagnostics.ecsv")
 
 
 def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=print,
-              checkpoint=False, resume=False, overwrite=False):
+              checkpoint=False, resume=False, overwrite=False, max_steps=None):
     """Simulate a model's default mock, draw it, write it out and fit it.
 
     Writes into ``out``: ``pgm.png``, ``factorization.tex``, ``mock.png``
     (observed, simulated and difference images, for image models),
-    ``corner.png`` (truth marked) and ``summary.ecsv``; with ``checkpoint``,
-    also ``chain.h5``, the chain committed as it grows. Every argument is
-    checked, and the run to resume too, before anything is written.
+    ``corner.png`` (truth marked), ``summary.ecsv`` and ``diagnostics.ecsv``
+    (:meth:`SamplingResult.diagnostics`); with ``checkpoint``, also
+    ``chain.h5``, the chain committed as it grows. Every argument is checked,
+    and the run to resume too, before anything is written. After the run it
+    prints what is wrong with it (:meth:`SamplingResult.problems`), or
+    ``converged: ...``, instead of a :class:`pgmsim.ConvergenceWarning`.
 
     Parameters
     ----------
@@ -83,9 +88,11 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
         A ready-made model (see :data:`MODELS`).
     out : str or pathlib.Path
         Output folder, created if needed; its parent folder must exist.
-    nsteps, nwalkers : int
-        Length and width of the emcee run; at least two walkers per
-        parameter.
+    nsteps : int or "auto"
+        Length of the emcee run; ``"auto"`` runs until the chain is long
+        enough (see :func:`pgmsim.sample`).
+    nwalkers : int
+        Width of the emcee run; at least two walkers per parameter.
     seed : int
         Seed of the mock and of the sampler, non-negative.
     progress : bool
@@ -101,6 +108,8 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     overwrite : bool
         Replace the outputs of an earlier run in ``out``, its ``chain.h5``
         included, by a new run.
+    max_steps : int, optional
+        The most steps of an ``nsteps="auto"`` run.
 
     Returns
     -------
@@ -110,7 +119,8 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     Raises
     ------
     ValueError
-        An unknown model, counts that are not positive integers, fewer
+        An unknown model, counts that are not positive integers (nor
+        ``"auto"`` for ``nsteps``), ``max_steps`` without ``nsteps="auto"``, fewer
         walkers than twice the model's parameters, a negative seed, or both
         ``resume`` and ``overwrite``.
     FileExistsError
@@ -130,7 +140,7 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     >>> result = run_model("xray_agn", out, nsteps=20, progress=False,
     ...                    echo=lambda *lines: None)
     >>> sorted(p.name for p in out.iterdir())
-    ['corner.png', 'factorization.tex', 'mock.png', 'pgm.png', 'summary.ecsv']
+    ['corner.png', 'diagnostics.ecsv', 'factorization.tex', 'mock.png', 'pgm.png', 'summary.ecsv']
     >>> result.chain.shape
     (20, 32, 5)
 
@@ -146,7 +156,9 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     import pgmsim as pg
     from .astro.plots import image_comparison
 
-    check_count("nsteps", nsteps)
+    from .fit._run_length import check_run_length
+
+    check_run_length(nsteps, max_steps)
     check_count("nwalkers", nwalkers)
     check_count("seed", seed, minimum=0)
     module = _load(name)
@@ -190,12 +202,19 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
         echo(f"MAP found in {time.perf_counter() - started:.1f} s: "
              + ", ".join(f"{k}={np.array2string(np.asarray(v), precision=4)}"
                    for k, v in found.params.items()))
-    result = pg.sample(post, nwalkers=nwalkers, nsteps=nsteps, seed=seed,
-                       initial=found, progress=progress, backend=backend, resume=resume)
+    with warnings.catch_warnings():
+        # the same lines are printed below, after the summary
+        warnings.simplefilter("ignore", pg.ConvergenceWarning)
+        result = pg.sample(post, nwalkers=nwalkers, nsteps=nsteps, seed=seed, initial=found,
+                           progress=progress, backend=backend, resume=resume,
+                           max_steps=max_steps)
     summary = result.summary()
     summary.write(out / "summary.ecsv", overwrite=True)
+    diagnostics = result.diagnostics()
+    diagnostics.write(out / "diagnostics.ecsv", overwrite=True)
     echo(f"\nPosterior summary ({result!r}):")
     echo("\n".join(summary.pformat(max_width=-1)))
+    echo("\n" + _convergence_report(result, diagnostics))
     echo("\ntruth: " + ", ".join(f"{k}={v}" for k, v in truth.items()))
 
     fig = result.corner(truths=truth)
@@ -214,6 +233,21 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
         fig.savefig(out / "mock.png", dpi=100)  # a Figure outside pyplot: nothing to close
     echo(f"\nwrote {', '.join(sorted(p.name for p in out.iterdir()))} to {out}/")
     return result
+
+
+def _convergence_report(result, diagnostics):
+    """The problems of a run, as the warning lists them, or one line saying it converged."""
+    problems = diagnostics.meta["problems"]
+    stopped = result.meta["run_length"]
+    if stopped["stopped"] == "max_steps":
+        problems = [f"nsteps=auto stopped at max_steps={stopped['max_steps']} before the "
+                    "chain was long enough; pass a larger max_steps", *problems]
+    if problems:
+        return "the run is not converged:\n" + "\n".join(f"- {p}" for p in problems)
+    return (f"converged: {result.nsteps} steps, burn-in {diagnostics['burn_in'][0]}, "
+            f"largest tau {np.max(diagnostics['tau']):.1f}, smallest bulk ESS "
+            f"{np.min(diagnostics['ess_bulk']):.0f}, largest R-hat "
+            f"{np.max(diagnostics['r_hat']):.3f}")
 
 
 def _check_earlier_run(out, stored, checkpoint, resume, overwrite):
@@ -266,8 +300,11 @@ def _parser():
     def add_run_options(p, nsteps):
         p.add_argument("--out", default="demo_output",
                        help="output folder, in an existing folder (default: %(default)s)")
-        p.add_argument("--nsteps", type=int, default=nsteps,
-                       help="emcee steps (default: %(default)s)")
+        p.add_argument("--nsteps", type=steps_argument, default=nsteps,
+                       help="emcee steps, or auto: until the chain is 50 autocorrelation "
+                            "times long after the burn-in (default: %(default)s)")
+        p.add_argument("--max-steps", type=int, default=None,
+                       help="the most steps of an --nsteps auto run (default: 100000)")
         p.add_argument("--nwalkers", type=int, default=32,
                        help="emcee walkers, at least 2 per parameter (default: %(default)s)")
         p.add_argument("--seed", type=int, default=0,
@@ -323,7 +360,8 @@ def _run(args):
     stored = {} if args.command == "demo" else {
         "checkpoint": not args.no_checkpoint, "resume": args.resume}
     run_model(name, args.out, nsteps=args.nsteps, nwalkers=args.nwalkers, seed=args.seed,
-              progress=not args.no_progress, overwrite=args.overwrite, **stored)
+              progress=not args.no_progress, overwrite=args.overwrite,
+              max_steps=args.max_steps, **stored)
 
 
 def _render(args):

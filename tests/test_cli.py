@@ -113,3 +113,39 @@ def test_run_replaces_an_earlier_run_only_with_overwrite(tmp_path, capsys):
     assert (out / "summary.ecsv").read_text() != "an earlier summary.ecsv\n"
     from pgmsim.fit.backends import load_result
     assert load_result(out / "chain.h5").chain.shape == (20, 10, 5)
+
+
+def test_run_auto_prints_the_convergence_problems_and_writes_diagnostics(tmp_path, capsys):
+    out = tmp_path / "auto"
+    argv = ["run", "xray_agn", "--out", str(out), "--nsteps", "auto", "--max-steps", "300",
+            "--no-progress", "--no-checkpoint"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "the run is not converged:\n- nsteps=auto stopped at max_steps=300" in printed
+    from astropy.table import Table
+    table = Table.read(out / "diagnostics.ecsv")
+    assert list(table["name"]) == ["x0", "y0", "F", "b", "sigma"]
+    assert {"tau", "ess_bulk", "ess_tail", "r_hat", "mcse_mean", "burn_in"} <= set(table.colnames)
+    # the problems printed are those of the written table
+    for problem in table.meta["problems"]:
+        assert f"- {problem}" in printed
+    # diagnostics.ecsv of an earlier run is replaced only with --overwrite
+    for name in ["summary.ecsv", "pgm.png", "corner.png", "mock.png", "factorization.tex"]:
+        (out / name).unlink()
+    with pytest.raises(SystemExit, match="already holds diagnostics.ecsv of an earlier run"):
+        main(argv)
+
+
+@pytest.mark.parametrize("flags, line", [
+    (["--nsteps", "often"], "argument --nsteps: must be a positive integer or auto, got 'often'"),
+    (["--nsteps", "auto", "--max-steps", "0"], "--max-steps must be a positive integer, got 0"),
+    (["--nsteps", "200", "--max-steps", "500"],
+     "--max-steps 500 limits --nsteps auto runs only; a run of --nsteps 200 has that length: "
+     "drop --max-steps"),
+])
+def test_bad_run_lengths_are_one_line_naming_the_flag(tmp_path, capsys, flags, line):
+    with pytest.raises(SystemExit) as err:
+        main(["run", "xray_agn", "--out", str(tmp_path / "never"), *flags])
+    assert err.value.code == 2
+    assert capsys.readouterr().err == f"pgmsim run: error: {line}\n"
+    assert not (tmp_path / "never").exists()
