@@ -6,8 +6,9 @@ a scratch folder, with a reduced number of MCMC steps, ``PGMSIM_NOTEBOOK_NSTEPS`
 the real data of ``../shared/data``, ``PGMSIM_DATA``, and a non-interactive
 matplotlib backend). These tests read the executed copies the build leaves in
 ``<output>/../jupyter_execute/``: a test fails on any cell error, on a cell that
-did not run, on a Python warning printed by a cell, and if the notebook shows no
-picture. The notebooks are stored without outputs.
+did not run, on a Python warning printed by a cell (except the
+``ConvergenceWarning`` of the deliberately shortened runs), and if the notebook
+shows no picture. The notebooks are stored without outputs.
 """
 
 import json
@@ -20,7 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 # "path:line: SomeWarning: message", as printed by the warnings module
-_PRINTED_WARNING = re.compile(r"\b\w*Warning: ")
+_PRINTED_WARNING = re.compile(r"\b(\w*Warning): ")
+# with the reduced PGMSIM_NOTEBOOK_NSTEPS (a few hundred steps, not the notebooks'
+# 5000) the runs are too short to converge by design, and pg.sample says so: that
+# warning, and no other, is expected
+_EXPECTED_WHEN_REDUCED = {"ConvergenceWarning"}
 # the colours of IPython's tracebacks
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -36,6 +41,19 @@ def _uses_real_data(nb):
 def _outputs(nb):
     for cell in _code_cells(nb):
         yield from cell.get("outputs", [])
+
+
+def _unexpected_warnings(texts, allowed):
+    """The printed texts that hold a warning of a category not in ``allowed``."""
+    return [text for text in texts if set(_PRINTED_WARNING.findall(text)) - set(allowed)]
+
+
+def test_only_the_allowed_warnings_pass():
+    texts = ["a.py:3: ConvergenceWarning: the run is not converged:\n- bulk ESS ...",
+             "a.py:3: ConvergenceWarning: the run ...\nb.py:9: RuntimeWarning: overflow",
+             "b.py:9: UserWarning: something else", "no warning here"]
+    assert _unexpected_warnings(texts, _EXPECTED_WHEN_REDUCED) == texts[1:3]
+    assert _unexpected_warnings(texts, set()) == texts[:3]
 
 
 def _text(output):
@@ -58,7 +76,7 @@ def test_notebook_is_stored_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes(path, built_docs, request):
+def test_notebook_executes(path, built_docs, notebook_nsteps, request):
     if _uses_real_data(json.loads(path.read_text(encoding="utf-8"))):
         request.getfixturevalue("shared_data")  # skips when the real data are absent
     out, proc = built_docs
@@ -77,7 +95,8 @@ def test_notebook_executes(path, built_docs, request):
     assert not errors, f"{path.name} raised:\n" + "\n".join(errors)
     printed = [_text(o) for o in _outputs(nb)
                if o.get("output_type") == "stream" and o.get("name") == "stderr"]
-    warned = [text for text in printed if _PRINTED_WARNING.search(text)]
+    allowed = _EXPECTED_WHEN_REDUCED if notebook_nsteps else set()
+    warned = _unexpected_warnings(printed, allowed)
     assert not warned, f"{path.name} printed warnings:\n" + "\n".join(warned)
     images = [o for o in _outputs(nb) if "image/png" in o.get("data", {})]
     assert images, f"{path.name} shows no picture (no image/png output)"
