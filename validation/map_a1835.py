@@ -8,8 +8,8 @@ Each seed starts ``find_map`` (4 starts: the best of 256 prior draws) on the
 ``xray_cluster`` model with its point-source mask. A seed passes when it is
 not a boundary optimum reported as a success, and either ends at the best
 optimum of all seeds (to ``--tolerance`` in log-density) or warns
-(:class:`pgmsim.fit.optimize.MapWarning`). Prints one line per seed; exit
-status 0 when every seed passes and at least ``--min-agree`` reach the best.
+(:class:`pgmsim.fit.optimize.MapWarning`). Prints one line per seed and how
+many reach the best; exit status 0 when every seed passes.
 """
 
 import argparse
@@ -28,7 +28,6 @@ def main():
     parser.add_argument("--data-home", default=None, help="folder holding a1835_xmm/")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--tolerance", type=float, default=1e-6)
-    parser.add_argument("--min-agree", type=int, default=9)
     args = parser.parse_args()
     inputs, data, keep = xray_cluster.load(**datasets.a1835(args.data_home))
     post = xray_cluster.build(keep=keep).posterior(data=data, inputs=inputs)
@@ -56,7 +55,7 @@ def main():
             print(f"    {message[:160]}")
     print(f"{agree} of {len(runs)} seeds at the best optimum (to {args.tolerance:g}); "
           f"{failures} lying result(s)")
-    raise SystemExit(0 if failures == 0 and agree >= args.min_agree else 1)
+    raise SystemExit(0 if failures == 0 else 1)
 
 
 if __name__ == "__main__":
