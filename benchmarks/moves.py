@@ -34,6 +34,10 @@ How it measures
   burn-in gives no figure (``-`` in the table, with the note).
 * With several seeds, ESS/s is the median over seeds of each move, and the
   ratio the median over seeds of the ratio within a seed.
+* The machine may be shared: the table also gives the ratio of ESS per CPU
+  second (user + system of this process), which waiting for a CPU does not
+  inflate. ``--json PATH`` stores every run (rewritten after each case) and
+  ``--from-json PATH`` prints the table of stored runs.
 * BLAS runs on one thread (set ``OPENBLAS_NUM_THREADS=1`` before starting).
 """
 
@@ -208,12 +212,20 @@ def table(rows, moves=tuple(MOVES)):
             if short:
                 note.append(f"chain < {MIN_TAUS} tau in {len(short)} of {len(runs)} runs "
                             f"({min(r['taus'] for r in short):.0f} tau): ESS/s not reported")
+            cpu_ratios = [_per_cpu(by[move, s]) / _per_cpu(by["stretch", s])
+                          for s in seeds if (move, s) in by and ("stretch", s) in by]
             lines.append({"model": name, "move": move,
                           "tau": np.median([r["tau_max"] for r in runs]),
                           "ess_s": ess, "ratio": ratio,
+                          "cpu_ratio": np.median(cpu_ratios) if cpu_ratios else float("nan"),
                           "cpu": np.median([r["cpu_s"] for r in runs]),
                           "note": "; ".join(note)})
     return lines
+
+
+def _per_cpu(row):
+    """ESS per CPU second (user + system): what waiting for a shared CPU does not inflate."""
+    return row["ess_per_s"] * row["wall_s"] / row["cpu_s"]
 
 
 def _fmt(x, digits=2):
@@ -222,12 +234,13 @@ def _fmt(x, digits=2):
 
 def markdown(lines):
     """The table in Markdown."""
-    out = ["| model | move | tau max | ESS/s | ratio to stretch | CPU s | note |",
-           "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    out = ["| model | move | tau max | ESS/s | ratio to stretch | CPU s | ratio per CPU s "
+           "| note |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for ln in lines:
         out.append(f"| {ln['model']} | {ln['move']} | {_fmt(ln['tau'], 1)} | "
                    f"{_fmt(ln['ess_s'], 1)} | {_fmt(ln['ratio'])} | {_fmt(ln['cpu'], 1)} | "
-                   f"{ln['note']} |")
+                   f"{_fmt(ln['cpu_ratio'])} | {ln['note']} |")
     return "\n".join(out)
 
 
@@ -265,7 +278,13 @@ def main(argv=None):
     parser.add_argument("--markdown", default=None, help="write the table here")
     parser.add_argument("--json", default=None,
                         help="write every run here, rewritten after each case")
+    parser.add_argument("--from-json", default=None, metavar="PATH",
+                        help="print the table of the runs stored by --json, run nothing")
     args = parser.parse_args(argv)
+    if args.from_json:
+        with open(args.from_json) as f:
+            rows = json.load(f)
+        return _report(rows, args.moves, args.markdown)
     if "stretch" not in args.moves:
         parser.error("--moves: the ratios need 'stretch'")
     if args.nsteps is not None and args.nsteps < 100:
@@ -277,11 +296,15 @@ def main(argv=None):
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(rows, f, indent=1)
-    lines = table(rows, tuple(args.moves))
-    text = markdown(lines) + "\n\n" + "\n".join(f"* {v}" for v in verdict(lines, args.moves))
+    return _report(rows, args.moves, args.markdown)
+
+
+def _report(rows, moves, path=None):
+    lines = table(rows, tuple(moves))
+    text = markdown(lines) + "\n\n" + "\n".join(f"* {v}" for v in verdict(lines, moves))
     print("\n" + text)
-    if args.markdown:
-        with open(args.markdown, "w") as f:
+    if path:
+        with open(path, "w") as f:
             f.write(text + "\n")
     return lines
 
