@@ -17,10 +17,9 @@ that both stop at the same step with the same chain.
 from __future__ import annotations
 
 import numpy as np
-from emcee.autocorr import integrated_time
 from emcee.pbar import get_progress_bar
 
-from .diagnostics import BURN_IN_TAUS, MIN_TAUS
+from .diagnostics import BURN_IN_TAUS, MIN_TAUS, autocorr_time
 
 __all__ = ["MIN_TAUS", "BURN_IN_TAUS", "TAU_CHANGE", "DEFAULT_MAX_STEPS", "check_run_length",
            "check_points", "enough_steps", "run_until_converged"]
@@ -152,11 +151,12 @@ def enough_steps(chain, previous_tau, min_taus=MIN_TAUS + BURN_IN_TAUS,
     >>> enough_steps(chain[:20], previous_tau=tau)[0]  # shorter than 55 tau
     False
     """
-    tau = integrated_time(chain, tol=0)
+    tau, _ = autocorr_time(chain)
     if previous_tau is None:
         return False, tau
     long_enough = np.all(len(chain) >= min_taus * tau)
-    settled = np.all(np.abs(np.asarray(previous_tau) - tau) < tau_change * tau)
+    with np.errstate(invalid="ignore"):   # a parameter that never moved: tau = inf
+        settled = np.all(np.abs(np.asarray(previous_tau) - tau) < tau_change * tau)
     return bool(long_enough and settled), tau
 
 
@@ -218,7 +218,7 @@ def run_until_converged(sampler, start, max_steps, progress=True):
             previous = record["tau"]
             if i > 0 and last_check != points[i - 1]:
                 # a resumed run: the estimate of the previous check point, as in one go
-                previous = integrated_time(chain[:points[i - 1]], tol=0)
+                previous = autocorr_time(chain[:points[i - 1]])[0]
             stop, record["tau"] = enough_steps(chain, None if i == 0 else previous)
             last_check = done
             if stop:

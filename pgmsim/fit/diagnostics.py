@@ -102,7 +102,10 @@ def autocorr_time(chain):
     (True, True)
     """
     chain = np.asarray(chain, dtype=float)
-    tau = integrated_time(chain, tol=0, quiet=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = integrated_time(chain, tol=0, quiet=True)
+    # a parameter that never moved carries no information: an infinite tau
+    tau = np.where(np.isnan(tau), np.inf, tau)
     return tau, bool(np.all(MIN_TAUS * tau <= len(chain)))
 
 
@@ -128,7 +131,7 @@ def burn_in(chain):
         return 0
     tau, _ = autocorr_time(chain[nsteps // 2:])
     # tau floored at 1: an anticorrelated chain's estimate can be negative
-    return int(min(math.ceil(BURN_IN_TAUS * max(np.max(tau), 1.0)), nsteps // 2))
+    return int(math.ceil(min(BURN_IN_TAUS * max(np.max(tau), 1.0), nsteps // 2)))
 
 
 def _rank_normal(x):
@@ -553,12 +556,14 @@ def diagnose(chain, log_prob, acceptance, names, discard=None):
     discard = burn_in(chain) if discard is None else int(discard)
     kept, kept_log_prob = chain[discard:], log_prob[discard:]
     tau, _ = autocorr_time(kept)
-    return Diagnosis(
-        names=list(names), burn_in=discard, kept=len(kept), tau=tau,
-        ess_bulk=ess_bulk(kept), ess_tail=ess_tail(kept), r_hat=split_rhat(kept),
-        mcse_mean=mcse_mean(kept), drift=drift(kept, tau), acceptance=acceptance,
-        walker_log_prob=kept_log_prob.mean(axis=0), stuck=stuck_walkers(acceptance),
-        lost=lost_walkers(kept_log_prob))
+    # a parameter that never moved gives NaN statistics, reported as problems
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return Diagnosis(
+            names=list(names), burn_in=discard, kept=len(kept), tau=tau,
+            ess_bulk=ess_bulk(kept), ess_tail=ess_tail(kept), r_hat=split_rhat(kept),
+            mcse_mean=mcse_mean(kept), drift=drift(kept, tau), acceptance=acceptance,
+            walker_log_prob=kept_log_prob.mean(axis=0), stuck=stuck_walkers(acceptance),
+            lost=lost_walkers(kept_log_prob))
 
 
 def warn_if_not_converged(result, stacklevel=2):
