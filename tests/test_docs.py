@@ -48,8 +48,11 @@ def test_sphinx_build(built_docs):
     out, proc = built_docs
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"sphinx-build failed:\n{log[-20000:]}"
+    # the tutorials run with a reduced PGMSIM_NOTEBOOK_NSTEPS, as in
+    # test_notebooks.py: their short runs' ConvergenceWarning is expected
     warnings = [line for line in proc.stderr.splitlines()
-                if "WARNING" in line or "Warning:" in line or "ERROR" in line]
+                if ("WARNING" in line or "Warning:" in line or "ERROR" in line)
+                and "ConvergenceWarning: the run is not converged" not in line]
     assert not warnings, "sphinx-build printed warnings:\n" + "\n".join(warnings)
     assert (out / "index.html").is_file()
 

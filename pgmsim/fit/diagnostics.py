@@ -8,27 +8,20 @@ quantities, stays an optional extra):
 
 - **autocorrelation time** ``tau``: emcee's windowed estimator
   (:func:`emcee.autocorr.integrated_time`, autocorrelations averaged over
-  walkers), on the chain after the burn-in;
-- **burn-in**: ``5 tau`` rounded up, ``tau`` estimated on the second half
-  of the chain (which has forgotten the start if anything has), and at
-  most half the chain;
+  walkers), on the chain after the burn-in; **burn-in**: ``5 tau`` rounded
+  up, ``tau`` from the second half of the chain, at most half the chain;
 - **split R-hat, bulk and tail ESS** of Vehtari et al. (2021, Bayesian
-  Analysis 16, 667), rank-normalised. emcee's walkers are many short,
-  correlated chains: for R-hat they are pooled into :data:`RHAT_GROUPS`
-  groups of consecutive walkers, each split into halves (8 chains, as
-  Stan's 4 chains); a single walker's chain is too short for its mean to
-  settle, which would make R-hat fail on good runs. For the ESS each walker,
-  split in halves, is a chain;
-- **Monte Carlo standard error of the mean**: ``sd / sqrt(ESS)`` with the
-  ESS of the (not rank-normalised) draws;
+  Analysis 16, 667), rank-normalised. For R-hat emcee's many short,
+  correlated walkers are pooled into :data:`RHAT_GROUPS` groups, each split
+  into halves (8 chains, as Stan's 4): one walker's chain is too short for
+  its mean to settle. For the ESS each walker, split in halves, is a chain;
+- **Monte Carlo standard error of the mean**: ``sd / sqrt(ESS)``;
 - **stuck and lost walkers** (Hogg & Foreman-Mackey 2018, sect. 8): an
-  acceptance fraction below :data:`STUCK_ACCEPTANCE` times the ensemble's
-  median, or a mean log-posterior over the kept steps more than
-  :data:`LOST_SPREADS` robust spreads (and :data:`LOST_MIN_GAP`) below the
-  median of the walkers' means;
+  acceptance below :data:`STUCK_ACCEPTANCE` times the ensemble's median, or
+  a mean log-posterior more than :data:`LOST_SPREADS` robust spreads (and
+  :data:`LOST_MIN_GAP`) below the median of the walkers' means;
 - **drift**: the ensemble mean of each parameter over the first and last
-  thirds of the kept steps, more than :data:`DRIFT_Z` Monte Carlo errors
-  apart.
+  thirds of the kept steps, more than :data:`DRIFT_Z` Monte Carlo errors apart.
 
 A run is converged when the kept chain is at least :data:`MIN_TAUS`
 autocorrelation times long for every parameter, every R-hat is below
@@ -104,8 +97,7 @@ def autocorr_time(chain):
     chain = np.asarray(chain, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         tau = integrated_time(chain, tol=0, quiet=True)
-    # a parameter that never moved carries no information: an infinite tau
-    tau = np.where(np.isnan(tau), np.inf, tau)
+    tau = np.where(np.isnan(tau), np.inf, tau)  # never moved: no information
     return tau, bool(np.all(MIN_TAUS * tau <= len(chain)))
 
 
@@ -166,8 +158,7 @@ def _ess(chains):
     # Geyer: sum pairs of autocorrelations while they are positive and decreasing
     pairs = rho[:2 * ((n - 1) // 2)].reshape(-1, 2).sum(axis=1)
     negative = np.nonzero(pairs < 0)[0]
-    pairs = pairs[:negative[0] if len(negative) else len(pairs)]
-    pairs = np.minimum.accumulate(pairs)
+    pairs = np.minimum.accumulate(pairs[:negative[0] if len(negative) else len(pairs)])
     tau = max(-1 + 2 * pairs.sum(), 1 / np.log10(m * n))
     return m * n / tau
 
@@ -420,6 +411,13 @@ class Diagnosis:
         Mean log-posterior of each walker over the kept steps.
     stuck, lost : numpy.ndarray of int
         Walkers with a low acceptance, walkers far below the others.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> chain = np.random.default_rng(0).normal(size=(2000, 8, 1))
+    >>> diagnose(chain, -0.5 * chain[..., 0] ** 2, np.full(8, 0.4), ["mu"]).stuck
+    array([], dtype=int64)
     """
 
     names: list
@@ -556,8 +554,7 @@ def diagnose(chain, log_prob, acceptance, names, discard=None):
     discard = burn_in(chain) if discard is None else int(discard)
     kept, kept_log_prob = chain[discard:], log_prob[discard:]
     tau, _ = autocorr_time(kept)
-    # a parameter that never moved gives NaN statistics, reported as problems
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # never moved: NaN, reported
         return Diagnosis(
             names=list(names), burn_in=discard, kept=len(kept), tau=tau,
             ess_bulk=ess_bulk(kept), ess_tail=ess_tail(kept), r_hat=split_rhat(kept),
