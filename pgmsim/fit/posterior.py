@@ -20,15 +20,13 @@ between threads.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from ..graph.checks import (ModelWarning, NonFiniteError, check_at_draws,
-                            check_fixed_arguments, nonfinite_error, unused_parameters)
-from ..graph.evaluate import PriorTerm, Walk, check_inputs
+from ..graph.checks import nonfinite_error
+from ..graph.evaluate import PriorTerm, Walk
 from ..graph.nodes import NodeKind
 from ..simulate import draw_priors
+from ._posterior_checks import check_model, checked_values, plain
 from ._fast_paths import GroupedPriors, MathPriors, in_chunks, prior_sum
 from .optimize import find_map, grid
 from ._packing import Packing
@@ -94,22 +92,7 @@ class Posterior:
 
     def __init__(self, model, data, inputs=None):
         self.model = model
-        fixed = check_inputs(model, inputs, NodeKind.FIXED, "inputs")
-        observed = check_inputs(model, data, NodeKind.DATA, "data")
-        for kind, given, what in ((NodeKind.FIXED, fixed, "inputs"),
-                                  (NodeKind.DATA, observed, "data")):
-            missing = [n for n in model.names(kind) if n not in given]
-            if missing:
-                raise ValueError(
-                    f"no value for {kind.value} node(s) "
-                    f"{', '.join(map(repr, missing))}; pass them in {what}={{...}}"
-                )
-        for name, value in {**fixed, **observed}.items():
-            if model.node(name).plate is None and np.ndim(value) != 0:
-                raise ValueError(
-                    f"node {name!r} is on no plate and must be a scalar, got an "
-                    f"array of shape {np.shape(value)}"
-                )
+        fixed, observed = checked_values(model, data, inputs)
         self.sizes = model.plate_sizes({**fixed, **observed})
         self.data = {
             n: model.node(n).distribution.validate_data(v, n)
@@ -121,7 +104,7 @@ class Posterior:
         self._params, self._param_shapes = packing.entries, packing.shapes
         self._compile(fixed)
         self._compile_hot_path()
-        self._check_model()
+        check_model(self)
 
     # ------------------------------------------------------------------
     # packing
@@ -444,28 +427,7 @@ class Posterior:
         if np.isnan(value).any():
             row = theta[np.flatnonzero(np.isnan(value))[0]] if batch else theta
             raise nonfinite_error(self._steps, self._likelihoods, self._values(row, False),
-                                  _plain(self.unpack(row)))
-
-    def _check_model(self):
-        """The checks of :mod:`pgmsim.graph.checks`, at three prior draws."""
-        kinds = {name: self.model.node(name).kind for name in self._constants}
-        terms = [*self._priors, *(like.term for like in self._likelihoods)]
-        check_fixed_arguments(terms, self._constants, kinds)
-        unused = unused_parameters(self.model)
-        if unused:
-            warnings.warn(f"parameter(s) {', '.join(map(repr, unused))} used by no data "
-                          "node: the posterior of each is its prior. Is one misspelled in "
-                          "a function's arguments?", ModelWarning, stacklevel=4)
-        try:
-            draws = self.sample_prior(np.random.default_rng(0), 3)
-        except NotImplementedError as err:
-            warnings.warn(f"{err}, so the deterministic functions were not checked at "
-                          "prior draws", ModelWarning, stacklevel=4)
-            return
-        plates = {step.name: self.model.node(step.name).plate for step in self._steps}
-        check_at_draws(self._steps, self._likelihoods, plates, self.sizes,
-                       [self._values(row, False) for row in draws], self._values(draws, True),
-                       [_plain(self.unpack(row)) for row in draws])
+                                  plain(self.unpack(row)))
 
     # ------------------------------------------------------------------
     # prior draws and optimisation
@@ -594,7 +556,3 @@ def _steps_needed(steps, names):
             wanted.update(step.parents)
     return needed[::-1]
 
-
-def _plain(params):
-    """Parameter values as floats and lists, for messages."""
-    return {k: (v.tolist() if np.ndim(v) else float(v)) for k, v in params.items()}
