@@ -23,6 +23,7 @@ from ._lazy import load_on_first_use
 from . import distributions
 from .distributions import (
     Beta,
+    Dirichlet,
     Distribution,
     Exponential,
     Gamma,
@@ -31,6 +32,8 @@ from .distributions import (
     LogNormal,
     LogUniform,
     MapPrior,
+    MultivariateDistribution,
+    MultivariateNormal,
     Normal,
     Poisson,
     UndefinedQuantityError,
@@ -60,17 +63,19 @@ __all__ = [
     "sample",
     "sbc",
     "SBCResult",
+    "fit_many",
     *distributions.__all__,
 ]
 
 #: subpackages and modules, imported on first attribute access (PEP 562)
 _SUBMODULES = ("graph", "distributions", "simulate", "factorize", "draw", "fit", "validate",
-              "astro", "models", "cli")
+              "astro", "models", "cli", "distributed")
 __all__ += _SUBMODULES
 
 #: public names imported on first access: calibration runs are not part of a
 #: fit, and their module brings multiprocessing
-_LAZY_NAMES = {"sbc": "validate.sbc", "SBCResult": "validate.sbc"}
+_LAZY_NAMES = {"sbc": "validate.sbc", "SBCResult": "validate.sbc",
+               "fit_many": "distributed"}
 
 __getattr__ = load_on_first_use(__name__, _SUBMODULES, _LAZY_NAMES)
 
