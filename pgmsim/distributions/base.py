@@ -17,6 +17,7 @@ import numpy as np
 from ._format import format_number
 from .constraints import EXACT_INTEGER, check_constants, check_known, check_representable
 from .moments import Moments, UndefinedQuantityError
+from .quantiles import Quantiles
 
 __all__ = ["Distribution", "UndefinedQuantityError"]
 
@@ -59,7 +60,7 @@ def _overflowed(out, *args):
     return np.where(np.isnan(out) & ~nan_arg, -np.inf, out)
 
 
-class Distribution(Moments):
+class Distribution(Moments, Quantiles):
     r"""Base class of priors and sampling distributions.
 
     Subclasses set ``arg_names``, ``latex_name`` and implement ``_logpdf``,
@@ -70,7 +71,8 @@ class Distribution(Moments):
     ``checks_support = True`` (its densities do it already: the built-ins).
     Optional hooks give :meth:`mean`, :meth:`variance` and :meth:`deviance`:
     ``_mean(*params)``, ``_variance(*params)`` and ``_saturated(x, *params)``
-    (the arguments at which the density of ``x`` is largest).
+    (the arguments at which the density of ``x`` is largest); ``_cdf`` and
+    ``_ppf`` give :meth:`cdf` and :meth:`ppf` (see :mod:`.quantiles`).
 
     What the arguments must satisfy is declared once, in ``arg_constraints``
     (see :mod:`pgmsim.distributions.constraints`), and checked for constant

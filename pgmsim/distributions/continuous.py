@@ -68,6 +68,18 @@ class Uniform(Distribution):
     def _support(self, low, high):
         return (low, high)
 
+    def _cdf(self, x, low, high):
+        return (x - low) / (high - low)
+
+    def _ppf(self, q, low, high):
+        return low + q * (high - low)
+
+    def _sf(self, x, low, high):
+        return (high - x) / (high - low)
+
+    def _isf(self, q, low, high):
+        return high - q * (high - low)
+
     def _mean(self, low, high):
         return 0.5 * low + 0.5 * high  # low + high may overflow
 
@@ -117,6 +129,18 @@ class LogUniform(Distribution):
 
     def _support(self, low, high):
         return (low, high)
+
+    def _cdf(self, x, low, high):
+        return np.log(x / low) / _log_ratio(high, low)
+
+    def _ppf(self, q, low, high):
+        return low * np.exp(q * _log_ratio(high, low))
+
+    def _sf(self, x, low, high):
+        return np.log1p((high - x) / x) / _log_ratio(high, low)  # exact next to high
+
+    def _isf(self, q, low, high):
+        return high * np.exp(-q * _log_ratio(high, low))
 
     def _mean(self, low, high):
         return (high - low) / _log_ratio(high, low)
@@ -168,6 +192,18 @@ class Normal(Distribution):
 
     def _support(self, mu, sigma):
         return (-np.inf, np.inf)
+
+    def _cdf(self, x, mu, sigma):
+        return special.ndtr((x - mu) / sigma)
+
+    def _ppf(self, q, mu, sigma):
+        return mu + sigma * special.ndtri(q)
+
+    def _sf(self, x, mu, sigma):
+        return special.ndtr((mu - x) / sigma)
+
+    def _isf(self, q, mu, sigma):
+        return mu - sigma * special.ndtri(q)
 
     def _mean(self, mu, sigma):
         return mu + 0.0 * sigma
@@ -273,6 +309,18 @@ class LogNormal(Distribution):
     def _support(self, mu, sigma):
         return (0.0, np.inf)
 
+    def _cdf(self, x, mu, sigma):
+        return special.ndtr((np.log(x) - mu) / sigma)
+
+    def _ppf(self, q, mu, sigma):
+        return np.exp(mu + sigma * special.ndtri(q))
+
+    def _sf(self, x, mu, sigma):
+        return special.ndtr((mu - np.log(x)) / sigma)
+
+    def _isf(self, q, mu, sigma):
+        return np.exp(mu - sigma * special.ndtri(q))
+
     def _mean(self, mu, sigma):
         return np.exp(mu + 0.5 * sigma**2)
 
@@ -321,6 +369,18 @@ class HalfNormal(Distribution):
     def _support(self, sigma):
         return (0.0, np.inf)
 
+    def _cdf(self, x, sigma):
+        return special.erf(x / (sigma * math.sqrt(2.0)))
+
+    def _ppf(self, q, sigma):
+        return sigma * math.sqrt(2.0) * special.erfinv(q)
+
+    def _sf(self, x, sigma):
+        return special.erfc(x / (sigma * math.sqrt(2.0)))
+
+    def _isf(self, q, sigma):
+        return sigma * math.sqrt(2.0) * special.erfcinv(q)
+
     def _mean(self, sigma):
         return sigma * math.sqrt(2.0 / math.pi)
 
@@ -365,6 +425,18 @@ class Exponential(Distribution):
 
     def _support(self, rate):
         return (0.0, np.inf)
+
+    def _cdf(self, x, rate):
+        return -np.expm1(-rate * x)
+
+    def _ppf(self, q, rate):
+        return -np.log1p(-q) / rate
+
+    def _sf(self, x, rate):
+        return np.exp(-rate * x)
+
+    def _isf(self, q, rate):
+        return -np.log(q) / rate
 
     def _mean(self, rate):
         return 1.0 / rate
@@ -420,6 +492,18 @@ class Gamma(Distribution):
     def _support(self, alpha, beta):
         return (0.0, np.inf)
 
+    def _cdf(self, x, alpha, beta):
+        return special.gammainc(alpha, beta * x)
+
+    def _ppf(self, q, alpha, beta):
+        return special.gammaincinv(alpha, q) / beta
+
+    def _sf(self, x, alpha, beta):
+        return special.gammaincc(alpha, beta * x)
+
+    def _isf(self, q, alpha, beta):
+        return special.gammainccinv(alpha, q) / beta
+
     def _mean(self, alpha, beta):
         return alpha / beta
 
@@ -461,6 +545,18 @@ class Beta(Distribution):
 
     def _support(self, a, b):
         return (0.0, 1.0)
+
+    def _cdf(self, x, a, b):
+        return special.betainc(a, b, x)
+
+    def _ppf(self, q, a, b):
+        return special.betaincinv(a, b, q)
+
+    def _sf(self, x, a, b):
+        return special.betainc(b, a, 1.0 - x)
+
+    def _isf(self, q, a, b):
+        return 1.0 - special.betaincinv(b, a, q)
 
     def _mean(self, a, b):
         return a / (a + b)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from scipy import special, stats
 
 from .base import Distribution, _overflowed
 from .constraints import nonnegative
@@ -73,6 +73,12 @@ class Poisson(Distribution):
 
     def _support(self, mu):
         return (0.0, np.inf)
+
+    def _cdf(self, x, mu):
+        return special.pdtr(np.floor(x), mu)
+
+    def _ppf(self, q, mu):
+        return stats.poisson.ppf(q, mu)
 
     def _mean(self, mu):
         return mu

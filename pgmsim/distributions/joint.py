@@ -384,7 +384,7 @@ class MapPrior(JointDistribution):
             self._log_density = (np.log(self.probabilities) - np.log(self.pixel_size[0])
                                  - np.log(self.pixel_size[1]))
         cdf = np.cumsum(self.probabilities.ravel())
-        self._cdf = cdf / cdf[-1]
+        self._cell_cdf = cdf / cdf[-1]
 
     @staticmethod
     def _pixel_size(shape, extent):
@@ -468,7 +468,7 @@ class MapPrior(JointDistribution):
         ny, nx = self.image.shape
         u = rng.random(shape)
         # inverse CDF over pixels; side="right" never picks a zero pixel
-        k = np.minimum(np.searchsorted(self._cdf, u, side="right"), self._cdf.size - 1)
+        k = np.minimum(np.searchsorted(self._cell_cdf, u, side="right"), self._cell_cdf.size - 1)
         row, col = np.divmod(k, nx)
         xmin, _, ymin, _ = self.extent
         x = xmin + (col + rng.random(shape)) * self.pixel_size[0]
