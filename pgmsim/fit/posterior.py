@@ -28,6 +28,7 @@ from ..graph.nodes import NodeKind
 from ..simulate import draw_priors
 from ._posterior_checks import check_model, checked_values, plain
 from ._fast_paths import GroupedPriors, MathPriors, in_chunks, prior_sum
+from .interchange import PosteriorInterchange
 from .optimize import find_map, grid
 from ._packing import Packing
 
@@ -41,7 +42,7 @@ __all__ = ["Posterior", "BATCH_ELEMENTS"]
 BATCH_ELEMENTS = 1 << 16
 
 
-class Posterior:
+class Posterior(PosteriorInterchange):
     """Log-posterior of a model's parameters given data and fixed inputs.
 
     Parameters
@@ -204,6 +205,7 @@ class Posterior:
                 value.flags.writeable = False
                 self._constants[step.name] = value
         self._priors = walk.priors
+        self._factors = walk.factors
         self._likelihoods = [term.likelihood(self.data[term.name]) for term in walk.data]
         # prior draws walk the priors and the steps a prior's arguments may name
         self._draw_items = [item for item in walk.items
@@ -222,7 +224,7 @@ class Posterior:
                 values[name] = theta[:, where] if on_plate else theta[:, where:where + 1]
             else:
                 values[name] = theta[where]
-        return values
+        return self._packing.complete(values) if self._packing.simplex else values
 
     def _compile_hot_path(self):
         """The fast paths of :meth:`log_prob` (``._fast_paths``); the longest
@@ -275,6 +277,8 @@ class Posterior:
         total = 0.0
         for likelihood in self._likelihoods:
             total = total + likelihood(values)
+        for factor in self._factors:
+            total = total + factor(values)
         return total
 
     # ------------------------------------------------------------------
@@ -316,7 +320,8 @@ class Posterior:
         return lp if batch else float(lp)
 
     def log_likelihood(self, theta):
-        """Sum of the log sampling densities of the observed data.
+        """Sum of the log sampling densities of the observed data, and of the
+        free terms of factor nodes (``m.factor``).
 
         Parameters
         ----------
@@ -470,10 +475,7 @@ class Posterior:
         """
         draws = draw_priors(self._draw_items, np.random.default_rng(seed), n,
                             self._param_shapes, self._constants)
-        theta = np.empty((n, self.ndim))
-        for name, where, _ in self._params:
-            theta[:, where] = draws[name]
-        return theta
+        return self._packing.theta_of(draws)
 
     def grid(self, x, y, x_values, y_values, at=None, chunk=2048):
         """Log-likelihood, log-prior and log-posterior maps on a grid of two

@@ -1,4 +1,5 @@
-"""Samples, summaries (astropy Table), corner plots and diagnostics."""
+"""Samples, summaries (astropy Table), diagnostics; plots (:mod:`.plots`) and
+conversions to ArviZ and pandas (:mod:`.convert`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import numpy as np
 
 from ..graph.units import unit_text
 from . import diagnostics
+from .convert import ResultConversions
 from .diagnostics import ConvergenceWarning
 
 __all__ = ["SamplingResult"]
 
 
-class SamplingResult:
+class SamplingResult(ResultConversions):
     """The output of :func:`pgmsim.sample`.
 
     Parameters
@@ -442,13 +444,19 @@ class SamplingResult:
             out.append(f"{label} {unit_text(unit)}" if unit is not None else label)
         return out
 
-    def corner(self, truths=None, discard=None, thin=1, **options):
-        """Corner plot of the posterior samples.
+    def corner(self, params=None, truths=None, discard=None, thin=1, **options):
+        """Corner plot of the posterior samples of chosen parameters.
+
+        See :func:`pgmsim.fit.plots.corner_plot`: by default at most
+        :data:`~pgmsim.fit.selection.MAX_PANELS` entries, scalar parameters
+        first, and a note of what was left out.
 
         Parameters
         ----------
+        params : str or sequence of str, optional
+            Parameters (all their entries) or entries (``"F[3]"``).
         truths : dict or array_like, optional
-            True values to mark (a dict by parameter name, or packed).
+            True values to mark (a dict by parameter or entry name, or packed).
         discard : int, optional
         thin : int
         **options
@@ -457,6 +465,11 @@ class SamplingResult:
         Returns
         -------
         matplotlib.figure.Figure
+
+        Raises
+        ------
+        ValueError
+            If ``params`` or ``truths`` names an unknown parameter.
 
         Examples
         --------
@@ -469,31 +482,24 @@ class SamplingResult:
         >>> fig = res.corner(truths={"mu": 1.0, "sigma": 0.6})
         >>> len(fig.axes)   # a 2 x 2 grid
         4
-        >>> import matplotlib.pyplot as plt; plt.close(fig)
+        >>> len(res.corner(params=["mu"]).axes)
+        1
+        >>> import matplotlib.pyplot as plt; plt.close("all")
         """
-        import corner
+        from .plots import corner_plot
 
-        if isinstance(truths, dict):
-            truths = self.posterior.pack(truths)
-        options.setdefault("labels", self.labels())
-        options.setdefault("quantiles", [0.16, 0.5, 0.84])
-        options.setdefault("show_titles", True)
-        options.setdefault("title_fmt", ".3g")
-        samples = self.flat_samples(discard=discard, thin=thin)
-        if self.ndim > 1:
-            return corner.corner(samples, truths=truths, **options)
-        # corner cannot mark truths on a single histogram: draw the line here
-        fig = corner.corner(samples, **options)
-        if truths is not None:
-            color = options.get("truth_color", "#4682b4")
-            fig.axes[0].axvline(np.ravel(truths)[0], color=color)
-        return fig
+        return corner_plot(self, params=params, truths=truths, discard=discard, thin=thin,
+                           **options)
 
-    def trace(self, discard=0):
-        """Trace plot: every walker's path for each parameter.
+    def trace(self, params=None, discard=0):
+        """Trace plot: every walker's path for each chosen parameter.
+
+        See :func:`pgmsim.fit.plots.trace_plot` for the default choice.
 
         Parameters
         ----------
+        params : str or sequence of str, optional
+            Parameters (all their entries) or entries (``"F[3]"``).
         discard : int
             Steps not drawn at the start; all are drawn by default, so that
             the burn-in shows.
@@ -501,7 +507,12 @@ class SamplingResult:
         Returns
         -------
         matplotlib.figure.Figure
-            One panel per parameter, steps along x.
+            One panel per parameter entry, steps along x.
+
+        Raises
+        ------
+        ValueError
+            If ``params`` names an unknown parameter.
 
         Examples
         --------
@@ -511,22 +522,13 @@ class SamplingResult:
         >>> _ = m.data("y", pg.Normal("mu", "sigma"), plate="obs")
         >>> post = m.posterior(data={"y": [1.2, 0.4, 2.1, 1.5, 0.9]})
         >>> res = pg.sample(post, nwalkers=8, nsteps=400, seed=1, progress=False)
-        >>> fig = res.trace()
-        >>> len(fig.axes)
-        2
-        >>> import matplotlib.pyplot as plt; plt.close(fig)
+        >>> len(res.trace().axes), len(res.trace(params="sigma").axes)
+        (2, 1)
+        >>> import matplotlib.pyplot as plt; plt.close("all")
         """
-        import matplotlib.pyplot as plt
+        from .plots import trace_plot
 
-        fig, axes = plt.subplots(self.ndim, 1, sharex=True,
-                                 figsize=(7, 1.6 * self.ndim + 0.6), squeeze=False)
-        chain = self.get_chain(discard=discard)
-        for ax, label, k in zip(axes[:, 0], self.labels(), range(self.ndim)):
-            ax.plot(chain[:, :, k], color="k", alpha=0.25, lw=0.5)
-            ax.set_ylabel(label)
-        axes[-1, 0].set_xlabel("step")
-        fig.tight_layout()
-        return fig
+        return trace_plot(self, params=params, discard=discard)
 
     def posterior_predictive(self, n=100, seed=None, discard=None):
         """Replicated data drawn from the graph at ``n`` posterior draws.
