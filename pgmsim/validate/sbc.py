@@ -33,6 +33,8 @@ draws give an excess in the end bins.
 
 from __future__ import annotations
 
+import concurrent.futures
+import json
 import multiprocessing
 import warnings
 from dataclasses import dataclass, field
@@ -41,7 +43,9 @@ import numpy as np
 from emcee.autocorr import integrated_time
 from scipy import stats
 
+from ..distributed import describe_model, run_tasks
 from ..graph.nodes import NodeKind
+from ..fit.store import ResultsStore
 from ..fit.optimize import MapWarning
 from ..fit.sampling import sample
 
@@ -283,14 +287,13 @@ class SBCResult:
         return f"<SBCResult: {self.n_sims} simulations, {self.n_draws} draws; p-values {p}>"
 
 
-# settings of the current run, set in each worker process
+# settings of the run, set in each worker process of a `processes=` pool
 _JOB = {}
 
 
-def _one(task):
+def _one(job, index, seq, argument=None):
     """One simulation: prior draw, mock data, posterior chain, ranks."""
-    index, seq = task
-    job = _JOB
+    job = _JOB if job is None else job
     model, fit = job["model"], job["fit_model"]
     rng = np.random.default_rng(seq)
     sim = model.simulate(inputs=job["inputs"], seed=rng)
@@ -314,9 +317,10 @@ def _one(task):
                          f"{dict(zip(post.param_names, truth))}: {err}") from err
     chain = res.get_chain(discard=job["burn"])
     draws = chain[::job["thin"]].reshape(-1, post.ndim)
-    ranks = np.sum(draws < truth, axis=0)
-    tau = integrated_time(chain, c=5, tol=0)
-    return ranks, truth, tau, float(np.mean(res.acceptance_fraction)), post.param_names
+    return {"ranks": np.sum(draws < truth, axis=0), "truth": truth,
+            "tau": integrated_time(chain, c=5, tol=0),
+            "acceptance": float(np.mean(res.acceptance_fraction)),
+            "param_names": json.dumps(list(post.param_names))}
 
 
 def _init_worker(job):
@@ -325,8 +329,8 @@ def _init_worker(job):
 
 
 def sbc(model, inputs=None, n_sims=100, *, fit_model=None, nwalkers=32, nsteps=1000,
-        burn=None, thin=10, initial="map", seed=None, processes=1, bins=None,
-        progress=False):
+        burn=None, thin=10, initial="map", seed=None, executor=None, processes=1,
+        store=None, resume=False, bins=None, progress=False):
     """Simulation-based calibration of a model's posterior.
 
     For each simulation: draw the parameters from the prior, simulate data
@@ -359,10 +363,20 @@ def sbc(model, inputs=None, n_sims=100, *, fit_model=None, nwalkers=32, nsteps=1
     seed : int, optional
         Seed of everything; simulation ``i`` uses the ``i``-th child of
         ``numpy.random.SeedSequence(seed)``, so results do not depend on
-        ``processes``.
+        ``executor`` or ``processes``; needed with a ``store``.
+    executor : None, concurrent.futures.Executor or dask.distributed.Client
+        The engine that runs the simulations (see :mod:`pgmsim.distributed`):
+        ``None`` runs them here, a process pool needs models whose functions
+        are defined at module level, a Dask ``Client`` takes any model.
     processes : int
-        Worker processes (simulations are independent); ``1`` runs them here.
-        Several processes need the ``fork`` start method (Linux, macOS).
+        Local worker processes, started for this run (without ``executor``);
+        ``1`` runs the simulations here. Several processes need the ``fork``
+        start method (Linux, macOS) and take any model.
+    store : str or os.PathLike, optional
+        HDF5 results store (:class:`pgmsim.fit.store.ResultsStore`) written
+        as each simulation finishes.
+    resume : bool
+        Continue the run in ``store``: the simulations stored are not run again.
     bins : int, optional
         Histogram bins of the chi-square test (see :func:`rank_uniformity`).
     progress : bool
@@ -375,7 +389,11 @@ def sbc(model, inputs=None, n_sims=100, *, fit_model=None, nwalkers=32, nsteps=1
     Raises
     ------
     ValueError
-        Bad settings, or models whose parameters differ.
+        Bad settings, models whose parameters differ, both ``executor`` and
+        ``processes``, no seed with a store, or a store of another run
+        (:class:`pgmsim.fit.store.StoreError`).
+    TypeError
+        An unknown executor, or a model that cannot be sent to its workers.
 
     Examples
     --------
@@ -403,33 +421,38 @@ def sbc(model, inputs=None, n_sims=100, *, fit_model=None, nwalkers=32, nsteps=1
         raise ValueError(
             f"fit_model has parameters {fit.names(NodeKind.PARAMETER)}, but the "
             f"simulating model has {names}: they must be the same")
+    if executor is not None and processes != 1:
+        raise ValueError("pass executor or processes, not both: processes starts a local "
+                         "pool, executor is an engine of your own")
     job = {"model": model, "fit_model": fit, "inputs": inputs, "nwalkers": int(nwalkers),
            "nsteps": int(nsteps), "burn": int(burn), "thin": int(thin), "initial": initial}
-    tasks = list(enumerate(np.random.SeedSequence(seed).spawn(int(n_sims))))
-    if processes == 1:
-        _init_worker(job)
-        results = map(_one, tasks)
-        pool = None
-    else:
-        context = multiprocessing.get_context("fork")
-        pool = context.Pool(int(processes), initializer=_init_worker, initargs=(job,))
-        results = pool.imap(_one, tasks)
+    results = None
+    if store is not None:
+        if seed is None:
+            raise ValueError("a run with a store needs a seed: seed=None draws new random "
+                             "numbers at each call, so a resumed run could not repeat it")
+        settings = {**job, "model": describe_model(model), "fit_model": describe_model(fit),
+                    "n_sims": int(n_sims), "seed": seed}
+        results = ResultsStore(store, "sbc", settings, resume=resume)
+    pool = None
+    if processes != 1:
+        # forked workers inherit the job: any model, closures included, with no pickling
+        pool = concurrent.futures.ProcessPoolExecutor(
+            int(processes), mp_context=multiprocessing.get_context("fork"),
+            initializer=_init_worker, initargs=(job,))
+        executor, job = pool, None
     try:
-        if progress:
-            from tqdm.auto import tqdm
-
-            results = tqdm(results, total=len(tasks), desc="SBC")
-        out = list(results)
+        out = run_tasks(_one, job, int(n_sims), seed=seed, executor=executor,
+                        store=results, progress=progress, desc="SBC")
     finally:
         if pool is not None:
-            pool.close()
-            pool.join()
-    ranks = np.array([r[0] for r in out], dtype=int)
-    truths = np.array([r[1] for r in out])
-    tau = np.array([r[2] for r in out])
-    acceptance = np.array([r[3] for r in out])
+            pool.shutdown(cancel_futures=True)
+    ranks = np.array([r["ranks"] for r in out], dtype=int)
+    truths = np.array([r["truth"] for r in out])
+    tau = np.array([r["tau"] for r in out])
+    acceptance = np.array([r["acceptance"] for r in out])
     n_draws = int(nwalkers) * len(range(burn, nsteps, thin))
-    param_names = list(out[0][4])
+    param_names = json.loads(out[0]["param_names"])
     settings = {"nwalkers": int(nwalkers), "nsteps": int(nsteps), "burn": int(burn),
                 "thin": int(thin), "initial": initial, "seed": seed,
                 "fit_model": fit.name, "model": model.name}
