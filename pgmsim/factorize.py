@@ -1,10 +1,12 @@
-"""The joint-PDF factorization of a model, in LaTeX and plain text.
+r"""The joint-PDF factorization of a model, in LaTeX and plain text.
 
 One factor per stochastic node (parameter or data). Deterministic nodes are
 folded into their stochastic children: a factor is conditioned on the
 stochastic ancestors reached through deterministic nodes. Fixed inputs are
 conditioned on throughout and do not appear. Factors of nodes on a plate are
-gathered under one product over the plate's index.
+gathered under one product over the plate's index. Vector parameters
+(``shape=D``) are written in bold; factor nodes (``m.factor``) give the free
+factors :math:`\psi_{\mathrm{name}}(\ldots)` at the end.
 """
 
 from __future__ import annotations
@@ -29,18 +31,21 @@ class Factor:
     joint : tuple of str
         The other parameters of a joint prior, which share this factor:
         ``p(x_0, y_0)`` has ``node="x0"`` and ``joint=("y0",)``.
+    free : bool
+        Whether it is the free factor ``psi_node(given)`` of a factor node.
 
     Examples
     --------
     >>> from pgmsim.models import xray_agn
     >>> xray_agn.build().factorization().factors[-1]
-    Factor(node='N', given=('x0', 'y0', 'F', 'b', 'sigma'), plate='pixels', joint=())
+    Factor(node='N', given=('x0', 'y0', 'F', 'b', 'sigma'), plate='pixels', joint=(), free=False)
     """
 
     node: str
     given: tuple
     plate: str | None
     joint: tuple = ()
+    free: bool = False
 
     @property
     def nodes(self):
@@ -107,6 +112,8 @@ def _stochastic_parents(model, name):
 
 def _latex_label(model, name):
     node = model.node(name)
+    if node.shape:
+        return rf"\boldsymbol{{{node.label}}}"
     index = model.plate_index(node.plate)
     return indexed(node.label, index)
 
@@ -117,9 +124,11 @@ def _text_label(model, name):
     return f"{name}_{index}" if index else name
 
 
-def _write(model, factors, label, comma, bar, prod, bracket):
+def _write(model, factors, label, comma, bar, prod, bracket, psi):
     """The factors as strings, those on one plate gathered under a product."""
     def one(f):
+        if f.free:
+            return f"{psi(f.node)}({comma.join(label(model, g) for g in f.given)})"
         lhs = comma.join(label(model, n) for n in f.nodes)
         if not f.given:
             return f"p({lhs})"
@@ -183,6 +192,8 @@ def factorization(model, verbose=False):
             continue
         given = tuple(dict.fromkeys(g for m in group for g in _stochastic_parents(model, m)))
         factors.append(Factor(n, given, model.node(n).plate, joint=group[1:]))
+    factors.extend(Factor(n, _stochastic_parents(model, n), None, free=True)
+                   for n in model.names(NodeKind.FACTOR))
 
     def latex_joint(n):
         label = _latex_label(model, n)
@@ -194,9 +205,12 @@ def factorization(model, verbose=False):
 
     latex_parts = _write(model, factors, _latex_label, ",", r"\mid ",
                          lambda i, b: rf"\prod_{{{i}}} {b}" if "," in i else rf"\prod_{i} {b}",
-                         lambda b: r"\left[" + r"\,".join(b) + r"\right]")
+                         lambda b: r"\left[" + r"\,".join(b) + r"\right]",
+                         lambda n: rf"\psi_{{\mathrm{{{n}}}}}".replace("_", r"\_")
+                         .replace(r"\psi\_", r"\psi_", 1))
     text_parts = _write(model, factors, _text_label, ", ", " | ",
-                        lambda i, b: f"prod_{i} {b}", lambda b: "[" + " ".join(b) + "]")
+                        lambda i, b: f"prod_{i} {b}", lambda b: "[" + " ".join(b) + "]",
+                        lambda n: f"psi_{n}")
     latex = (f"p({','.join(latex_joint(n) for n in stochastic)}) = "
              + r"\,".join(latex_parts))
     text = f"p({', '.join(text_joint(n) for n in stochastic)}) = " + " ".join(text_parts)
@@ -204,7 +218,7 @@ def factorization(model, verbose=False):
     if verbose:
         labels = {n: _latex_label(model, n) for n in model.graph}
         latex_lines, text_lines = [], []
-        by_node = {f.node: f for f in factors}
+        by_node = {f.node: f for f in factors if not f.free}
         for f in (by_node[n] for n in stochastic if n in by_node):
             lhs = ", ".join(labels[n] for n in f.nodes)
             lhs_text = ", ".join(_text_label(model, n) for n in f.nodes)

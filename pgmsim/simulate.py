@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from .graph.evaluate import PriorTerm, Step, Walk, check_inputs
+from .graph.checks import ModelWarning
+from .graph.evaluate import FactorTerm, PriorTerm, Step, Walk, check_inputs
 from .graph.nodes import NodeKind
 
 __all__ = ["simulate", "draw_priors"]
@@ -34,13 +37,20 @@ def simulate(model, inputs=None, params=None, seed=None, sizes=None):
     -------
     dict
         Every node's value, keyed by name. Plate nodes are vectors along
-        their plate; counts of a Poisson node are integers.
+        their plate, parameters declared with ``shape=D`` vectors of ``D``
+        entries; counts of a Poisson node are integers. Factor nodes
+        (:meth:`pgmsim.Model.factor`) are not drawn from.
 
     Raises
     ------
     ValueError
         A fixed input is missing, a name is unknown, or a vector's length
         disagrees with its plate.
+
+    Warns
+    -----
+    ModelWarning
+        If the model has factor nodes, which simulation cannot draw from.
 
     Examples
     --------
@@ -63,24 +73,36 @@ def simulate(model, inputs=None, params=None, seed=None, sizes=None):
             f"{model.name!r}; pass them as inputs={{...}}"
         )
     for name, value in given.items():
-        if model.node(name).plate is None and np.ndim(value) != 0:
+        node = model.node(name)
+        if node.plate is None and np.shape(value) != node.shape:
+            what = (f"of shape {node.shape} (declared with shape=)" if node.shape
+                    else "a scalar (it is on no plate)")
             raise ValueError(
-                f"params value for node {name!r} must be a scalar (it is on no "
-                f"plate), got shape {np.shape(value)}"
+                f"params value for node {name!r} must be {what}, got shape "
+                f"{np.shape(value)}"
             )
     walk = Walk.of(model)
+    if walk.factors:
+        warnings.warn(
+            f"factor node(s) {', '.join(repr(f.name) for f in walk.factors)} add free "
+            "terms to the log-density that ancestral sampling cannot draw from: the "
+            "simulation follows the other nodes only", ModelWarning, stacklevel=3)
     _check_joint_given(walk, given)
     sizes = {**(sizes or {}), **model.plate_sizes({**values, **given})}
     for item in walk.items:
         if isinstance(item, Step):
             values[item.name] = np.asarray(item(values), dtype=float)
+        elif isinstance(item, FactorTerm):
+            continue
         elif isinstance(item, PriorTerm) and item.names[0] in given:
             values.update((name, given[name]) for name in item.names)
         else:
             node = model.node(item.names[0])
             shape = _plate_shape(model, node, sizes)
             args = item.arguments(values)
-            size = np.broadcast_shapes(shape, *(np.shape(a) for a in args))
+            # a multivariate prior draws one vector of the node's shape
+            size = shape if getattr(node.distribution, "event_ndim", 0) else \
+                np.broadcast_shapes(shape, *(np.shape(a) for a in args))
             try:
                 values.update(item.draw(rng, size, args))
             except ValueError as err:
@@ -123,7 +145,7 @@ def _check_joint_given(walk, given):
 
 def _plate_shape(model, node, sizes):
     if node.plate is None:
-        return ()
+        return node.shape
     if node.plate not in sizes:
         raise ValueError(
             f"cannot draw node {node.name!r}: the size of plate {node.plate!r} is "
@@ -147,7 +169,8 @@ def draw_priors(items, rng, n, shapes, known):
     n : int
         Number of draws.
     shapes : dict
-        Shape of each parameter: ``()``, or ``(J,)`` on a plate of size J.
+        Shape of each parameter: ``()``, or ``(J,)`` on a plate of size J or
+        declared with ``shape=J``.
     known : dict
         Values of the nodes that are no parameters (fixed inputs, data and
         deterministic nodes of these only).

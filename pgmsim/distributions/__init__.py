@@ -9,13 +9,15 @@ written in plain numpy, fully normalised, vectorised by broadcasting, and return
 deviance, :mod:`.constraints` what arguments must satisfy (declared once per
 class, checked for constants and for values known when a posterior is built),
 :mod:`.continuous` and :mod:`.discrete` the distributions of one variable,
-:mod:`.joint` those of several variables (:class:`MapPrior`).
+:mod:`.joint` those of several variables (:class:`MapPrior`), :mod:`.multivariate`
+those of vectors (:class:`MultivariateNormal`, :class:`Dirichlet`).
 """
 
 from .base import Distribution, UndefinedQuantityError
 from .continuous import Beta, Exponential, Gamma, HalfNormal, LogNormal, LogUniform, Normal, Uniform
 from .discrete import Poisson
 from .joint import JointDistribution, MapPrior
+from .multivariate import Dirichlet, MultivariateDistribution, MultivariateNormal
 
 __all__ = [
     "Distribution",
@@ -31,4 +33,7 @@ __all__ = [
     "Poisson",
     "JointDistribution",
     "MapPrior",
+    "MultivariateDistribution",
+    "MultivariateNormal",
+    "Dirichlet",
 ]

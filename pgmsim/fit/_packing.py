@@ -1,9 +1,12 @@
 """The parameter vector ``theta``: which entries hold which parameter.
 
-emcee moves points of a flat vector; the graph's parameters are scalars and
-vectors along plates. A :class:`Packing` lays them out one after another, in
-the graph's topological order, a parameter on a plate of size J taking J
-entries ``name[0]`` ... ``name[J-1]``.
+emcee moves points of a flat vector; the graph's parameters are scalars,
+vectors along plates and vectors declared with ``shape=D``. A :class:`Packing`
+lays them out one after another, in the graph's topological order, a
+parameter on a plate of size J (or of shape ``(J,)``) taking J entries
+``name[0]`` ... ``name[J-1]``. A vector on the simplex (a
+:class:`~pgmsim.Dirichlet` prior) takes its first ``J - 1`` entries: the last
+is one minus their sum, so that emcee moves points of the simplex only.
 
 Examples
 --------
@@ -36,8 +39,9 @@ class Packed(NamedTuple):
     """Where one parameter lies in ``theta``."""
 
     name: str
-    #: its entry (a scalar parameter) or entries (a parameter on a plate)
+    #: its entry (a scalar parameter) or entries (a vector)
     where: Union[int, slice]
+    #: whether it is a vector (on a plate, or declared with shape=)
     on_plate: bool
 
 
@@ -59,7 +63,10 @@ class Packing:
     entries : list of Packed
         Each parameter's place, in order.
     shapes : dict
-        Each parameter's shape: ``()``, or ``(J,)`` on a plate of size J.
+        Each parameter's shape: ``()``, or ``(J,)`` on a plate of size J or
+        declared with ``shape=J``.
+    simplex : tuple of str
+        The vectors on the simplex, packed without their last entry.
 
     Raises
     ------
@@ -71,9 +78,19 @@ class Packing:
     def __init__(self, model, sizes):
         self.names, self.entries, self.shapes = [], [], {}
         self._nodes = {name: model.node(name) for name in model.names(NodeKind.PARAMETER)}
+        simplex = []
         for name, node in self._nodes.items():
             plate = node.plate
             start = len(self.names)
+            if node.shape:
+                size = node.shape[0]
+                packed = size - 1 if getattr(node.distribution, "simplex", False) else size
+                if packed < size:
+                    simplex.append(name)
+                self.names.extend(f"{name}[{i}]" for i in range(packed))
+                self.entries.append(Packed(name, slice(start, start + packed), True))
+                self.shapes[name] = node.shape
+                continue
             if plate is None:
                 self.names.append(name)
                 self.entries.append(Packed(name, start, False))
@@ -89,6 +106,7 @@ class Packing:
             self.names.extend(f"{name}[{i}]" for i in range(size))
             self.entries.append(Packed(name, slice(start, start + size), True))
             self.shapes[name] = (size,)
+        self.simplex = tuple(simplex)
         self.ndim = len(self.names)
         if self.ndim == 0:
             raise ValueError(f"model {model.name!r} has no parameters to infer")
@@ -96,7 +114,24 @@ class Packing:
     def unpack(self, theta):
         """Parameter values by name from a packed vector or a batch of them."""
         theta = np.asarray(theta, dtype=float)
-        return {name: theta[..., where] for name, where, _ in self.entries}
+        return self.complete({name: theta[..., where] for name, where, _ in self.entries})
+
+    def complete(self, values):
+        """``values`` with the vectors on the simplex completed by their last entry."""
+        for name in self.simplex:
+            part = values[name]
+            values[name] = np.concatenate(
+                [part, 1.0 - np.sum(part, axis=-1, keepdims=True)], axis=-1)
+        return values
+
+    def theta_of(self, draws):
+        """The packed vectors of draws given by name, shape ``(n,) + shapes[name]``."""
+        first = draws[self.entries[0].name]
+        theta = np.empty((len(first), self.ndim))
+        for name, where, _ in self.entries:
+            theta[:, where] = draws[name][:, :where.stop - where.start] \
+                if name in self.simplex else draws[name]
+        return theta
 
     def pack(self, params):
         """The packed vector of a dict of parameter values; ValueError if a
@@ -119,6 +154,11 @@ class Packing:
                     f"parameter {name!r} must have shape {self.shapes[name]}, "
                     f"got {value.shape}"
                 )
+            if name in self.simplex:
+                if not np.isclose(value.sum(), 1.0, rtol=0.0, atol=1e-9):
+                    raise ValueError(f"parameter {name!r} lies on the simplex: its "
+                                     f"entries must sum to 1, got {value.sum():.12g}")
+                value = value[:-1]
             theta[where] = value
         return theta
 

@@ -22,10 +22,11 @@ import warnings
 
 import numpy as np
 
-from ..graph.checks import (ModelWarning, check_at_draws, check_fixed_arguments,
-                            unused_parameters)
+from ..graph.checks import (ModelWarning, check_at_draws, check_factors,
+                            check_fixed_arguments, unused_parameters)
 from ..graph.evaluate import check_inputs
 from ..graph.nodes import NodeKind
+from .initialization import prior_draws
 
 __all__ = ["checked_values", "check_model", "plain"]
 
@@ -93,7 +94,8 @@ def check_model(post):
     Raises
     ------
     TypeError or ValueError
-        As :func:`pgmsim.graph.checks.check_at_draws` and
+        As :func:`pgmsim.graph.checks.check_at_draws`,
+        :func:`pgmsim.graph.checks.check_factors` and
         :func:`pgmsim.graph.checks.check_fixed_arguments`.
 
     Warns
@@ -120,15 +122,18 @@ def check_model(post):
                       "node: the posterior of each is its prior. Is one misspelled in "
                       "a function's arguments?", ModelWarning, stacklevel=5)
     try:
-        draws = post.sample_prior(np.random.default_rng(0), 3)
+        # improper priors (no draws) stand at a point inside their support
+        draws = prior_draws(post, np.random.default_rng(0), 3, start="stand-in")
     except NotImplementedError as err:
         warnings.warn(f"{err}, so the deterministic functions were not checked at "
                       "prior draws", ModelWarning, stacklevel=5)
         return
     plates = {step.name: model.node(step.name).plate for step in post._steps}
-    check_at_draws(post._steps, post._likelihoods, plates, post.sizes,
-                   [post._values(row, False) for row in draws], post._values(draws, True),
+    points = [post._values(row, False) for row in draws]
+    batch = post._values(draws, True)
+    check_at_draws(post._steps, post._likelihoods, plates, post.sizes, points, batch,
                    [plain(post.unpack(row)) for row in draws])
+    check_factors(post._factors, points, batch)
 
 
 def plain(params):

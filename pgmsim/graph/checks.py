@@ -11,7 +11,9 @@ Each check walks the steps and terms of :mod:`.evaluate`:
   mixes walkers and would make emcee sample another density;
 * :func:`check_fixed_arguments`: distribution arguments that come from fixed
   inputs (or data) satisfy the distribution's constraints (a sigma > 0);
-* :func:`unused_parameters`: parameters no data node depends on;
+* :func:`check_factors`: a factor node gives one number per walker, the
+  same for a walker alone and in a batch;
+* :func:`unused_parameters`: parameters no data or factor node depends on;
 * :func:`nonfinite_error`: the error that names the first node that is NaN
   at a point (:func:`nonfinite_source`), for a log-density that is NaN.
 
@@ -30,6 +32,7 @@ from .evaluate import ReadOnlyInputError
 from .nodes import NodeKind
 
 __all__ = ["NonFiniteError", "ModelWarning", "check_at_draws", "check_steps", "check_batch_agrees",
+           "check_factors",
            "check_fixed_arguments", "unused_parameters", "nonfinite_error",
            "nonfinite_source"]
 
@@ -342,6 +345,60 @@ def check_fixed_arguments(terms, known, kinds):
             raise ValueError(f"{err} ({sources})" if sources else str(err)) from None
 
 
+def check_factors(factors, points, batch):
+    """Refuse a factor node that does not give one number per walker.
+
+    Parameters
+    ----------
+    factors : sequence of FactorTerm
+    points : list of dict
+        Node values at each of n points.
+    batch : dict
+        Node values for the same n points as one batch of walkers.
+
+    Raises
+    ------
+    TypeError
+        If a factor function fails; the message names its node.
+    ValueError
+        If it returns another shape than ``()`` for one point, or than
+        ``(n,)`` or ``(n, 1)`` for a batch of n walkers, or values for a
+        batch that differ from those of each walker alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgmsim.graph.evaluate import FactorTerm
+    >>> from pgmsim.graph.checks import check_factors
+    >>> term = FactorTerm("psi", lambda b: -0.5 * b**2, ("b",))    # forgot the sum
+    >>> check_factors([term], [{"b": np.ones(3)}], {"b": np.ones((1, 3))})
+    Traceback (most recent call last):
+      ...
+    ValueError: factor node 'psi' returned shape (3,) for one point; expected () (one number per walker: sum over the other axes with axis=-1)
+    """
+    n = len(points)
+    for factor in factors:
+        values = []
+        for how, given, shapes in [*(("one point", p, [()]) for p in points),
+                                   (f"a batch of {n} walkers", batch, [(n,), (n, 1)])]:
+            try:
+                with np.errstate(all="ignore"):
+                    value = np.asarray(factor.raw(given))
+            except Exception as err:
+                raise TypeError(f"factor node {factor.name!r} failed when called for {how}: "
+                                f"{type(err).__name__}: {err}") from err
+            if value.shape not in shapes or value.dtype.kind not in _REAL:
+                raise ValueError(
+                    f"factor node {factor.name!r} returned shape {value.shape} for {how}; "
+                    f"expected {' or '.join(map(str, shapes))} (one number per walker: "
+                    "sum over the other axes with axis=-1)")
+            values.append(np.reshape(value, -1))
+        if not _same(np.concatenate(values[:n]), values[n]):
+            raise ValueError(f"factor node {factor.name!r} mixes walkers: a batch of {n} "
+                             "walkers does not give the values each gets alone; reduce "
+                             "over the last axis only (axis=-1)")
+
+
 def unused_parameters(model):
     """Parameters that no data node depends on: their posterior is their prior.
 
@@ -363,7 +420,7 @@ def unused_parameters(model):
     >>> unused_parameters(m)
     ['b']
     """
-    data = set(model.names(NodeKind.DATA))
+    data = set(model.names(NodeKind.DATA)) | set(model.names(NodeKind.FACTOR))
     return [name for name in model.names(NodeKind.PARAMETER)
             if not data.intersection(nx.descendants(model.graph, name))]
 

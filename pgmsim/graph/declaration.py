@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
 from ..distributions import Distribution
 from ..distributions.joint import JointDistribution
+from ..distributions.multivariate import MultivariateDistribution
 from .nodes import ModelError, default_label
 
 __all__ = ["check_name", "check_parents", "checked_label", "check_distribution",
-           "function_parents", "joint_labels"]
+           "function_parents", "function_node", "joint_labels", "vector_shape"]
 
 
 def check_name(graph, name):
@@ -142,8 +145,8 @@ def check_distribution(name, dist, what):
         )
 
 
-def function_parents(name, func, graph):
-    """The parents of a deterministic node: its function's argument names.
+def function_parents(name, func, graph, what="deterministic node"):
+    """The parents of a deterministic or factor node: its function's argument names.
 
     Arguments without a default value, and arguments named after nodes of
     the graph, are parents.
@@ -155,6 +158,8 @@ def function_parents(name, func, graph):
     func : callable
     graph : networkx.DiGraph
         The model's graph.
+    what : str
+        The kind of node, for messages.
 
     Returns
     -------
@@ -175,18 +180,65 @@ def function_parents(name, func, graph):
     try:
         signature = inspect.signature(func)
     except (TypeError, ValueError) as err:
-        raise ModelError(f"deterministic node {name!r}: cannot read the "
+        raise ModelError(f"{what} {name!r}: cannot read the "
                          "signature of its function") from err
     parents = []
     for p in signature.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             raise ModelError(
-                f"deterministic node {name!r}: *args/**kwargs are not allowed; "
+                f"{what} {name!r}: *args/**kwargs are not allowed; "
                 "name each parent node as an argument"
             )
         if p.default is p.empty or p.name in graph:
             parents.append(p.name)
     return tuple(parents)
+
+
+def function_node(name, func, declare):
+    """Declare a node made from a function now, or give the decorator that will.
+
+    ``m.deterministic("mu", f)`` and ``m.factor("psi", f)`` declare at once;
+    ``@m.deterministic()`` and ``@m.factor()`` (or the bare decorators) wait
+    for the function, whose name is the node's by default.
+
+    Parameters
+    ----------
+    name : str or callable or None
+        The node name; the function itself in the bare decorator form.
+    func : callable or None
+        The function; None in the decorator forms.
+    declare : callable
+        ``declare(name, func)`` adds the node and returns its name.
+
+    Returns
+    -------
+    str or callable
+        What ``declare`` returns, or a decorator that returns the function
+        unchanged.
+
+    Examples
+    --------
+    >>> from pgmsim.graph.declaration import function_node
+    >>> declared = []
+    >>> def declare(name, func):
+    ...     declared.append(name)
+    ...     return name
+    >>> function_node("area", lambda w, h: w * h, declare)
+    'area'
+    >>> @function_node(None, None, declare)
+    ... def volume(area, d):
+    ...     return area * d
+    >>> declared
+    ['area', 'volume']
+    """
+    if callable(name) and func is None:
+        name, func = None, name
+    if func is None:
+        def decorator(f):
+            declare(name or f.__name__, f)
+            return f
+        return decorator
+    return declare(name or func.__name__, func)
 
 
 def joint_labels(names, prior, plate, label):
@@ -254,3 +306,71 @@ def joint_labels(names, prior, plate, label):
     except ValueError as err:
         raise ModelError(str(err)) from None
     return tuple(labels)
+
+
+def vector_shape(name, prior, plate, shape):
+    """The shape of a parameter: ``()``, or ``(D,)`` for a vector of ``D`` entries.
+
+    A univariate prior with ``shape=D`` applies to each entry; a
+    multivariate prior is over the whole vector, whose length it gives when
+    ``shape`` is omitted.
+
+    Parameters
+    ----------
+    name : str
+        The parameter.
+    prior : Distribution
+    plate : str or None
+        Must be None when ``shape`` is given.
+    shape : int, tuple of one int, or None
+
+    Returns
+    -------
+    tuple
+
+    Raises
+    ------
+    ModelError
+        A shape that is not a positive integer, a shape with a plate, a
+        multivariate prior of another dimension or without a known one, or
+        an unusable multivariate prior (a covariance that is not positive
+        definite); the message names the parameter.
+
+    Examples
+    --------
+    >>> import numpy as np, pgmsim as pg
+    >>> from pgmsim.graph.declaration import vector_shape
+    >>> vector_shape("beta", pg.Normal(0, 1), None, 3), vector_shape("a", pg.Normal(0, 1), None, None)
+    ((3,), ())
+    >>> vector_shape("beta", pg.Dirichlet(np.ones(4)), None, None)
+    (4,)
+    >>> vector_shape("beta", pg.Dirichlet(np.ones(4)), None, 3)
+    Traceback (most recent call last):
+      ...
+    pgmsim.graph.nodes.ModelError: parameter 'beta': Dirichlet is over vectors of length 4, but shape=3
+    """
+    multivariate = isinstance(prior, MultivariateDistribution)
+    if shape is None:
+        if not multivariate:
+            return ()
+        if prior.dim is None:
+            raise ModelError(f"parameter {name!r}: give its length with shape=D; "
+                             f"{prior.text()} does not say it")
+        shape = prior.dim
+    entries = shape if isinstance(shape, tuple) else (shape,)
+    if (len(entries) != 1 or isinstance(entries[0], bool)
+            or not isinstance(entries[0], (int, np.integer)) or entries[0] < 1):
+        raise ModelError(f"parameter {name!r}: shape must be a positive integer D (or "
+                         f"a tuple (D,)), got shape={shape!r}")
+    if plate is not None:
+        raise ModelError(f"parameter {name!r}: give shape= or plate=, not both: a "
+                         "vector parameter lives on no plate")
+    if multivariate:
+        if prior.dim is not None and prior.dim != entries[0]:
+            raise ModelError(f"parameter {name!r}: {type(prior).__name__} is over vectors "
+                             f"of length {prior.dim}, but shape={shape!r}")
+        try:
+            prior.check([name])
+        except ValueError as err:
+            raise ModelError(str(err)) from None
+    return (int(entries[0]),)

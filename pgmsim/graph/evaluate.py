@@ -8,7 +8,8 @@ A model's graph becomes, in topological order, a list of named items:
   joint prior (:class:`~pgmsim.MapPrior`): one factor ``p(x0, y0)`` of the
   joint density, drawn and evaluated like any other;
 * a :class:`DataTerm` per data node, which a posterior binds to the observed
-  values as a :class:`Likelihood`.
+  values as a :class:`Likelihood`;
+* a :class:`FactorTerm` per factor node: a free term of the log-density.
 
 Simulation, the posterior (one point and batches), prior draws and the
 models' helpers walk these items; argument resolution happens here and
@@ -30,7 +31,7 @@ from .nodes import NodeKind
 from .units import plain_value
 
 __all__ = ["check_inputs", "resolve", "Step", "PriorTerm", "DataTerm", "Likelihood",
-           "Walk", "evaluate", "ReadOnlyInputError"]
+           "FactorTerm", "Walk", "evaluate", "ReadOnlyInputError"]
 
 
 def check_inputs(model, inputs, expected_kind, what):
@@ -233,6 +234,9 @@ class _Term:
         if len(self.names) > 1:
             joint = self.distribution.sample(rng, size=size)
             return {name: joint[..., k][()] for k, name in enumerate(self.names)}
+        # a multivariate distribution draws whole vectors: size holds their length
+        event = getattr(self.distribution, "event_ndim", 0)
+        size = size[:len(size) - event] if event else size
         value = self.distribution.sample(rng, size=size, params=args)
         return {self.names[0]: value if np.ndim(value) else value[()]}
 
@@ -274,16 +278,21 @@ class PriorTerm(_Term):
         -------
         numpy.ndarray or float
             May be NaN for invalid arguments (callers read it as ``-inf``).
+            Summed over the last axis by callers: a multivariate prior's
+            density of a batch of vectors has shape ``(nwalkers, 1)``.
 
         Examples
         --------
-        >>> import pgmsim as pg
+        >>> import numpy as np, pgmsim as pg
         >>> from pgmsim.graph.evaluate import PriorTerm
         >>> float(PriorTerm(("s",), pg.Uniform(0.0, "top")).logpdf({"s": 1.0, "top": 4.0}))
         -1.3862943611198906
+        >>> PriorTerm(("b",), pg.Dirichlet([1.0, 1.0])).logpdf({"b": np.full((3, 2), 0.5)}).shape
+        (3, 1)
         """
-        return self.distribution._logpdf(*(values[n] for n in self.names),
-                                         *self.arguments(values))
+        lp = self.distribution._logpdf(*(values[n] for n in self.names),
+                                       *self.arguments(values))
+        return np.expand_dims(lp, -1) if getattr(self.distribution, "event_ndim", 0) else lp
 
 
 class DataTerm(_Term):
@@ -367,14 +376,51 @@ class Likelihood:
 
 
 @dataclass(frozen=True)
+class FactorTerm:
+    """A factor node: a free term ``func(parents)`` of the log-density.
+
+    Attributes
+    ----------
+    name : str
+        The node.
+    func : callable
+        The user's function; its argument names are the parents.
+    parents : tuple of str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgmsim.graph.evaluate import FactorTerm
+    >>> term = FactorTerm("psi", lambda a: -0.5 * a**2, ("a",))
+    >>> float(term({"a": 2.0})), term({"a": np.array([[1.0], [2.0]])})
+    (-2.0, array([-0.5, -2. ]))
+    """
+
+    name: str
+    func: Callable
+    parents: tuple
+
+    def raw(self, values):
+        """The function's value as it returns it, from a dict of node values."""
+        return self.func(**{p: values[p] for p in self.parents})
+
+    def __call__(self, values):
+        """The term at the node values ``values``: a number for one point, shape
+        ``(nwalkers,)`` for a batch (a ``(nwalkers, 1)`` column is flattened)."""
+        value = np.asarray(self.raw(values), dtype=float)
+        return value[:, 0] if value.ndim == 2 else value
+
+
+@dataclass(frozen=True)
 class Walk:
     """A model's graph as the ordered list of what to compute and draw.
 
     Attributes
     ----------
     items : tuple
-        :class:`PriorTerm`, :class:`Step` and :class:`DataTerm` objects in
-        topological order; a joint prior once, at its first parameter.
+        :class:`PriorTerm`, :class:`Step`, :class:`DataTerm` and
+        :class:`FactorTerm` objects in topological order; a joint prior once,
+        at its first parameter.
 
     Examples
     --------
@@ -419,6 +465,8 @@ class Walk:
                 items.append(Step(name, node.func, tuple(node.parents)))
             elif node.kind is NodeKind.DATA:
                 items.append(DataTerm((name,), node.distribution))
+            elif node.kind is NodeKind.FACTOR:
+                items.append(FactorTerm(name, node.func, tuple(node.parents)))
             elif node.kind is NodeKind.PARAMETER:
                 names = model.prior_group(name)
                 if name == names[0]:
@@ -439,6 +487,11 @@ class Walk:
     def data(self):
         """The data terms, in order."""
         return tuple(i for i in self.items if isinstance(i, DataTerm))
+
+    @property
+    def factors(self):
+        """The factor terms, in order."""
+        return tuple(i for i in self.items if isinstance(i, FactorTerm))
 
     def evaluate(self, params, inputs=None):
         """Every node value that follows from parameters and fixed inputs.

@@ -6,9 +6,11 @@ import networkx as nx
 
 from .. import factorize, simulate
 from ..distributions.joint import JointDistribution
+from ..distributions.multivariate import MultivariateDistribution
 from ..fit.posterior import Posterior
 from .declaration import (check_distribution, check_name, check_parents, checked_label,
-                          function_parents, joint_labels)
+                          function_node, function_parents, joint_labels,
+                          vector_shape)
 from .nodes import ModelError, Node, NodeKind
 from .plates import PlateDeclarations
 from .units import declared_unit, declared_units
@@ -19,8 +21,8 @@ __all__ = ["Model", "ModelError"]
 class Model(PlateDeclarations):
     """A probabilistic graphical model: one graph, four uses.
 
-    Declare nodes with :meth:`param`, :meth:`fixed`, :meth:`deterministic` and
-    :meth:`data`; then :meth:`simulate` mock data, write the joint density with
+    Declare nodes with :meth:`param`, :meth:`fixed`, :meth:`deterministic`,
+    :meth:`data` and :meth:`factor`; then :meth:`simulate` mock data, write the joint density with
     :meth:`factorization`, draw the PGM with :meth:`render` and fit with
     :meth:`posterior`.
 
@@ -49,7 +51,7 @@ class Model(PlateDeclarations):
 
     # ------------------------------------------------------------------
     # declaration
-    def param(self, name, prior, plate=None, unit=None, label=None):
+    def param(self, name, prior, plate=None, shape=None, unit=None, label=None):
         """Declare a parameter with its prior.
 
         Several parameters with one joint prior are declared together, with a
@@ -69,6 +71,13 @@ class Model(PlateDeclarations):
         plate : str, optional
             Plate on which the parameter is a vector (e.g. per-source fluxes);
             not available for joint priors.
+        shape : int or tuple of one int, optional
+            ``D`` makes a vector of ``D`` entries on no plate (regression
+            coefficients): a univariate prior applies to each entry, a
+            multivariate one (:class:`~pgmsim.MultivariateNormal`,
+            :class:`~pgmsim.Dirichlet`) to the whole vector, whose length it
+            gives when ``shape`` is omitted. Functions receive it with shape
+            ``(D,)``, or ``(nwalkers, D)`` in a batch.
         unit : str or astropy.units.UnitBase or tuple, optional
             Unit of its values (``"ct / (s cm2)"``), one per name for a joint
             prior: Quantity values are converted to it (see
@@ -87,7 +96,9 @@ class Model(PlateDeclarations):
         ------
         ModelError
             Duplicate name, unknown parent, missing or discrete prior, plate
-            mismatch, unreadable unit; for a joint prior, a number of names that differs from
+            mismatch, unreadable unit, a shape that is not a positive integer,
+            a shape with a plate, a multivariate prior of another length or
+            unusable (a covariance not positive definite); for a joint prior, a number of names that differs from
             the prior's number of variables, or an invalid prior (e.g. a prior
             map with negative values), the message naming the parameters.
 
@@ -101,8 +112,12 @@ class Model(PlateDeclarations):
         'F'
         >>> m.node("F").parents
         ('mu_pop',)
+        >>> m.param("beta", pg.Normal(0, 10), shape=3)   # a vector on no plate
+        'beta'
         """
         if not isinstance(name, str) or isinstance(prior, JointDistribution):
+            if shape is not None:
+                raise ModelError(f"parameters {name!r}: a joint prior takes no shape=")
             return self._joint_param(name, prior, plate, unit, label)
         if prior is None:
             raise ModelError(f"parameter {name!r} needs a prior distribution")
@@ -112,9 +127,11 @@ class Model(PlateDeclarations):
                 f"parameter {name!r}: the prior {prior.text()} is discrete; "
                 "parameters are sampled with emcee and must be continuous"
             )
+        shape = vector_shape(name, prior, plate, shape)
         return self._add(
             Node(name, NodeKind.PARAMETER, checked_label(name, label), plate,
-                 distribution=prior, parents=prior.parents, unit=declared_unit(name, unit))
+                 distribution=prior, parents=prior.parents, unit=declared_unit(name, unit),
+                 shape=shape)
         )
 
     def _joint_param(self, names, prior, plate, unit, label):
@@ -169,7 +186,10 @@ class Model(PlateDeclarations):
             Node name, a Python identifier: the argument name under which
             deterministic functions receive the value.
         plate : str, optional
-            Plate on which the input is a vector (one value per pixel, say).
+            Plate on which the input is a vector (one value per pixel, say),
+            or a matrix of shape ``(K, D)`` whose first axis runs along the
+            plate (a design matrix: ``beta @ X.T`` is then ``(K,)`` for one
+            point and ``(nwalkers, K)`` for a batch).
         unit : str or astropy.units.UnitBase, optional
             Unit of its values (``"s"``); Quantity values are converted to it,
             plain numbers are taken as in it.
@@ -255,20 +275,10 @@ class Model(PlateDeclarations):
         >>> m.node("mu").parents
         ('line',)
         """
-        if callable(name) and func is None:
-            name, func = None, name
-        if func is None:
-            def decorator(f):
-                self.deterministic(name or f.__name__, f, plate=plate, unit=unit,
-                                   label=label)
-                return f
-            return decorator
-        name = name or func.__name__
-        parents = function_parents(name, func, self.graph)
-        return self._add(
-            Node(name, NodeKind.DETERMINISTIC, checked_label(name, label), plate,
-                 func=func, parents=parents, unit=declared_unit(name, unit))
-        )
+        return function_node(name, func, lambda name, func: self._add(
+            Node(name, NodeKind.DETERMINISTIC, checked_label(name, label), plate, func=func,
+                 parents=function_parents(name, func, self.graph),
+                 unit=declared_unit(name, unit))))
 
     def data(self, name, distribution, plate=None, unit=None, label=None):
         """Declare a data node with its sampling distribution.
@@ -295,8 +305,8 @@ class Model(PlateDeclarations):
         Raises
         ------
         ModelError
-            If the distribution is missing or not a pgmsim distribution, an
-            argument names no declared node, an argument lives on a plate
+            If the distribution is missing, not a pgmsim distribution or a
+            multivariate one (use :meth:`factor`), an argument names no declared node, an argument lives on a plate
             that does not broadcast against the node's plate, or the unit
             cannot be read.
 
@@ -314,11 +324,60 @@ class Model(PlateDeclarations):
         if distribution is None:
             raise ModelError(f"data node {name!r} needs a sampling distribution")
         check_distribution(name, distribution, "sampling distribution")
+        if isinstance(distribution, MultivariateDistribution):
+            raise ModelError(
+                f"data node {name!r}: {type(distribution).__name__} is a prior of vector "
+                "parameters only; write the log-likelihood of vector data with m.factor")
         return self._add(
             Node(name, NodeKind.DATA, checked_label(name, label), plate,
                  distribution=distribution, parents=distribution.parents,
                  unit=declared_unit(name, unit))
         )
+
+    def factor(self, name=None, func=None):
+        r"""Declare a free term of the log-density, ``func(parents)``.
+
+        Stan's ``target +=``: the value is added to the log-posterior (with
+        the log-likelihood), e.g. ``np.sum(counts * np.log(p), axis=-1)`` for
+        categorical counts. It is the factor :math:`\psi_{name}(\ldots)` of
+        the factorization; simulation does not draw from it. Use it directly,
+        ``m.factor("counts", f)``, or as a decorator, ``@m.factor()``.
+
+        Parameters
+        ----------
+        name : str, optional
+            Node name; the function's name by default.
+        func : callable, optional
+            The function; its argument names are the parents, as for
+            :meth:`deterministic`. It returns one number for one point, and
+            shape ``(nwalkers,)`` or ``(nwalkers, 1)`` for a batch (checked
+            when a posterior is built).
+
+        Returns
+        -------
+        str or callable
+            The node name, or a decorator that returns the function unchanged.
+
+        Raises
+        ------
+        ModelError
+            If an argument names no declared node, the function takes
+            ``*args`` or ``**kwargs``, or the name is already used.
+
+        Examples
+        --------
+        >>> import numpy as np, pgmsim as pg
+        >>> m = pg.Model("counts")
+        >>> m.param("p", pg.Dirichlet([1.0, 1.0, 1.0]))
+        'p'
+        >>> m.factor("counts", lambda p: np.sum(np.array([3, 1, 2]) * np.log(p), axis=-1))
+        'counts'
+        >>> print(m.factorization())
+        p(p) = p(p) psi_counts(p)
+        """
+        return function_node(name, func, lambda name, func: self._add(
+            Node(name, NodeKind.FACTOR, checked_label(name, None), func=func,
+                 parents=function_parents(name, func, self.graph, "factor node"))))
 
     # ------------------------------------------------------------------
     # queries

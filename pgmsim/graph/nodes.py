@@ -36,7 +36,9 @@ class NodeKind(enum.Enum):
     ``FIXED``: a known input, conditioned on, drawn as a dot.
     ``DETERMINISTIC``: a function of its parents, folded into its children's
     factors, drawn as a dot. ``DATA``: a sampling distribution, drawn as a
-    circle (a double circle when observed).
+    circle (a double circle when observed). ``FACTOR``: a free term
+    ``func(parents)`` added to the log-density (Stan's ``target +=``), written
+    as a factor :math:`\\psi` in the factorization.
 
     Examples
     --------
@@ -49,6 +51,7 @@ class NodeKind(enum.Enum):
     FIXED = "fixed"
     DETERMINISTIC = "deterministic"
     DATA = "data"
+    FACTOR = "factor"
 
     @property
     def stochastic(self):
@@ -77,6 +80,8 @@ class Node:
         Names of the nodes this one depends on.
     unit : astropy.units.UnitBase or None
         The unit of its values, if declared (see :mod:`pgmsim.graph.units`).
+    shape : tuple of int
+        ``(D,)`` for a vector parameter declared with ``shape=D``; ``()`` otherwise.
 
     Examples
     --------
@@ -94,6 +99,7 @@ class Node:
     func: Optional[Callable] = None
     parents: tuple = ()
     unit: Optional[object] = None
+    shape: tuple = ()
 
 
 _GREEK = {

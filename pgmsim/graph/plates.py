@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from .nodes import ModelError
+from .nodes import ModelError, NodeKind
 
 __all__ = ["Plate", "PlateDeclarations", "image_to_plate", "plate_to_image"]
 
@@ -356,7 +356,8 @@ class PlateDeclarations:
         ------
         ValueError
             If two nodes disagree on the length of a plate, or a value on a
-            plate is not a vector.
+            plate is not a vector (nor, for a fixed input, a matrix whose
+            first axis runs along the plate).
 
         Examples
         --------
@@ -370,10 +371,15 @@ class PlateDeclarations:
             if node is None or node.plate is None:
                 continue
             shape = np.shape(value)
-            if len(shape) != 1:
+            # a fixed input may be a matrix whose rows run along the plate
+            matrix = node.kind is NodeKind.FIXED and len(shape) == 2
+            if len(shape) != 1 and not matrix:
                 raise ValueError(
                     f"node {name!r} lives on plate {node.plate!r} and must be a "
-                    f"1-D vector along it, got an array of shape {shape}"
+                    f"1-D vector along it"
+                    + (" (or, for a fixed input, a matrix of shape (K, D))"
+                       if node.kind is NodeKind.FIXED else "")
+                    + f", got an array of shape {shape}"
                 )
             if node.plate in sizes and sizes[node.plate] != shape[0]:
                 raise ValueError(
