@@ -26,7 +26,6 @@ from ..graph.checks import (ModelWarning, check_at_draws, check_factors,
                             check_fixed_arguments, unused_parameters)
 from ..graph.evaluate import check_inputs
 from ..graph.nodes import NodeKind
-from .initialization import prior_draws
 
 __all__ = ["checked_values", "check_model", "plain"]
 
@@ -122,8 +121,7 @@ def check_model(post):
                       "node: the posterior of each is its prior. Is one misspelled in "
                       "a function's arguments?", ModelWarning, stacklevel=5)
     try:
-        # improper priors (no draws) stand at a point inside their support
-        draws = prior_draws(post, np.random.default_rng(0), 3, start="stand-in")
+        draws = post.sample_prior(np.random.default_rng(0), 3)
     except NotImplementedError as err:
         warnings.warn(f"{err}, so the deterministic functions were not checked at "
                       "prior draws", ModelWarning, stacklevel=5)
