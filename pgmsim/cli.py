@@ -1,8 +1,12 @@
-"""The ``pgmsim`` command: the demo and the ready-made models."""
+"""The ``pgmsim`` command: the demo, the ready-made models and models of one's own.
+
+A model argument is a ready-made model's name, ``path/to/model.py`` or
+``package.module``, optionally followed by ``:function``; such a module
+follows the contract of the ready-made models (:doc:`/user_guide/own_models`).
+"""
 
 from __future__ import annotations
 
-import importlib
 import pkgutil
 import sys
 import time
@@ -12,6 +16,7 @@ import numpy as np
 
 from ._cli_checks import (FITS_SUFFIXES, Parser, check_count, check_output_file,
                           check_output_folder, speak_of_flags, steps_argument)
+from ._model_source import ModelSourceError, load_model
 
 __all__ = ["main", "run_model", "default_mock", "MODELS", "OUTPUTS"]
 
@@ -28,18 +33,19 @@ MODELS = _model_names()
 
 
 def _load(name):
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}")
-    return importlib.import_module(f"pgmsim.models.{name}")
+    """The module of a model, as every command takes it (name, file or module)."""
+    return load_model(name, MODELS).module
 
 
 def default_mock(module, seed=0):
-    """A ready-made model's default inputs and the model of their pixels.
+    """A model's default inputs and the model of their pixels.
 
     Parameters
     ----------
-    module : module
-        A module of :mod:`pgmsim.models`.
+    module : module or str
+        A module of :mod:`pgmsim.models` or one of one's own, or anything
+        the commands take: a model's name, ``path/to/model.py`` or
+        ``package.module``, optionally with ``:function``.
     seed : int
         Seed of ``default_inputs``.
 
@@ -49,6 +55,14 @@ def default_mock(module, seed=0):
         ``build()``, or ``build(keep=default_keep(seed=seed))`` for a model
         whose default inputs drop pixels.
     inputs : dict
+        ``default_inputs(seed=seed)``; empty for a model without fixed
+        inputs that does not define it.
+
+    Raises
+    ------
+    ValueError
+        The model cannot be loaded, or has fixed inputs but no
+        ``default_inputs``.
 
     Examples
     --------
@@ -57,12 +71,26 @@ def default_mock(module, seed=0):
     >>> model, inputs = default_mock(xray_cluster)
     >>> model.plates["pixels"].size == inputs["x"].size
     True
+    >>> model, inputs = default_mock("xray_agn", seed=3)
+    >>> sorted(inputs)
+    ['ex', 'x', 'y']
     """
-    inputs = module.default_inputs(seed=seed)
-    if hasattr(module, "default_keep"):  # the default inputs drop pixels
-        return module.build(keep=module.default_keep(seed=seed)), inputs
-    return module.build(), inputs
+    source = load_model(module, MODELS)
+    if not source.has("default_inputs"):
+        model = source.build()
+        if model.names("fixed"):
+            source.require("default_inputs", "to make a mock of the fixed inputs "
+                                             + ", ".join(model.names("fixed")))
+        return model, {}
+    inputs = source.call("default_inputs", seed=seed)
+    if source.has("default_keep"):  # the default inputs drop pixels
+        return source.build(keep=source.call("default_keep", seed=seed)), inputs
+    return source.build(), inputs
 
+
+#: the help of a command's model argument
+MODEL_HELP = ("model: a name (see `pgmsim list`), path/to/model.py or package.module, "
+              "optionally with :function, the function that builds it instead of build")
 
 #: what :func:`run_model` writes into its output folder, besides ``chain.h5``
 OUTPUTS = ("pgm.png", "factorization.tex", "mock.png", "corner.png", "summary.ecsv",
@@ -85,7 +113,11 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     Parameters
     ----------
     name : str
-        A ready-made model (see :data:`MODELS`).
+        A ready-made model (see :data:`MODELS`), ``path/to/model.py`` or
+        ``package.module``, optionally with ``:function`` (the function
+        that builds the model, ``build`` by default). The module defines
+        ``build()``, ``default_inputs(seed=...)`` (unless the model has no
+        fixed inputs) and ``TRUTH``, the parameters of the mock.
     out : str or pathlib.Path
         Output folder, created if needed; its parent folder must exist.
     nsteps : int or "auto"
@@ -119,7 +151,8 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     Raises
     ------
     ValueError
-        An unknown model, counts that are not positive integers (nor
+        An unknown model, a model file or module that cannot be loaded or
+        lacks ``TRUTH`` or ``default_inputs``, counts that are not positive integers (nor
         ``"auto"`` for ``nsteps``), ``max_steps`` without ``nsteps="auto"``, fewer
         walkers than twice the model's parameters, a negative seed, or both
         ``resume`` and ``overwrite``.
@@ -161,12 +194,13 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     check_run_length(nsteps, max_steps)
     check_count("nwalkers", nwalkers)
     check_count("seed", seed, minimum=0)
-    module = _load(name)
+    source = load_model(name, MODELS)
+    source.require("TRUTH", "by run to simulate the mock it fits")
     out = check_output_folder(out)
     stored = out / "chain.h5"
     _check_earlier_run(out, stored, checkpoint, resume, overwrite)
-    model, inputs = default_mock(module, seed)
-    truth = module.TRUTH
+    model, inputs = default_mock(source, seed)
+    truth = source.module.TRUTH
     sim = model.simulate(inputs=inputs, params=truth, seed=seed)
     data = {n: sim[n] for n in model.names("data")}
     post = model.posterior(data=data, inputs=inputs)
@@ -178,7 +212,7 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
     out.mkdir(exist_ok=True)
 
     factorization = model.factorization(verbose=True)
-    echo(f"Model {model.name}: {module.DESCRIPTION}\n")
+    echo(f"Model {model.name}: {source.description}\n")
     echo(str(factorization) + "\n")
     (out / "factorization.tex").write_text(
         "% joint density of the pgmsim model " + model.name + "\n"
@@ -197,7 +231,8 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
         echo(f"resuming the run stored in {backend.filename}")
     else:
         started = time.perf_counter()
-        guess = module.initial_guess(inputs, data) if hasattr(module, "initial_guess") else None
+        guess = (source.call("initial_guess", inputs, data)
+                 if source.has("initial_guess") else None)
         found = post.find_map(initial=guess, seed=seed)
         echo(f"MAP found in {time.perf_counter() - started:.1f} s: "
              + ", ".join(f"{k}={np.array2string(np.asarray(v), precision=4)}"
@@ -224,7 +259,7 @@ def run_model(name, out, nsteps=2000, nwalkers=32, seed=0, progress=True, echo=p
         median = post.unpack(np.median(result.flat_samples(), axis=0))
         replica = model.simulate(inputs=inputs, params=median, seed=seed + 1)
         data_node = model.names("data")[0]
-        view = getattr(module, "view_image", lambda image, inputs: image)
+        view = getattr(source.module, "view_image", lambda image, inputs: image)
         observed, simulated = (view(model.image(values, fill=0.0), inputs)
                                for values in (sim[data_node], replica[data_node]))
         fig = image_comparison(observed, simulated,
@@ -322,9 +357,9 @@ def _parser():
                     "factorization.tex.")
     add_run_options(demo, 5000)
     commands.add_parser("list", help="list the ready-made models")
-    run = commands.add_parser("run", help="run a ready-made model on its default mock",
+    run = commands.add_parser("run", help="run a model on its default mock",
                               description="Same outputs as the demo, for any model.")
-    run.add_argument("name", help="model name (see `pgmsim list`)")
+    run.add_argument("name", help=MODEL_HELP)
     add_run_options(run, 2000)
     run.add_argument("--resume", action="store_true",
                      help="continue the run checkpointed in OUT/chain.h5 up to NSTEPS "
@@ -332,7 +367,7 @@ def _parser():
     run.add_argument("--no-checkpoint", action="store_true",
                      help="do not store the chain in OUT/chain.h5 as it grows")
     render = commands.add_parser("render", help="draw a model's PGM")
-    render.add_argument("name")
+    render.add_argument("name", help=MODEL_HELP)
     render.add_argument("-o", "--output", default="pgm.png",
                         help="image file, PNG, PDF or SVG (default: %(default)s)")
     render.add_argument("--forward", action="store_true",
@@ -341,7 +376,7 @@ def _parser():
                         help="replace an existing OUTPUT file")
     render.set_defaults(handler=_render, parser=render)
     simulate = commands.add_parser("simulate", help="simulate a model's default mock")
-    simulate.add_argument("name")
+    simulate.add_argument("name", help=MODEL_HELP)
     simulate.add_argument("-o", "--output", default="mock.fits",
                           help="FITS file with one table row per plate element "
                                "(default: %(default)s)")
@@ -370,10 +405,10 @@ def _render(args):
     matplotlib.use("Agg")
     from matplotlib.backend_bases import FigureCanvasBase
 
-    module = _load(args.name)
+    source = load_model(args.name, MODELS)
     output = check_output_file(args.output, sorted(FigureCanvasBase.get_supported_filetypes()),
                                overwrite=args.overwrite)
-    module.build().render(observed=not args.forward).savefig(output)
+    source.build().render(observed=not args.forward).savefig(output)
     print(f"wrote {output}")
 
 
@@ -382,10 +417,12 @@ def _simulate(args):
     from astropy.table import Table
 
     check_count("seed", args.seed, minimum=0)
-    module = _load(args.name)
+    source = load_model(args.name, MODELS)
     output = check_output_file(args.output, FITS_SUFFIXES, overwrite=args.overwrite)
-    model, inputs = default_mock(module, args.seed)
-    sim = model.simulate(inputs=inputs, params=getattr(module, "TRUTH", None), seed=args.seed)
+    model, inputs = default_mock(source, args.seed)
+    # without TRUTH, the parameters are drawn from their priors
+    sim = model.simulate(inputs=inputs, params=getattr(source.module, "TRUTH", None),
+                         seed=args.seed)
     tables = {}
     for name, value in sim.items():
         plate = model.node(name).plate
@@ -461,6 +498,9 @@ def main(argv=None):
         return 0
     try:
         args.handler(args)
+    except ModelSourceError as err:
+        # names the file or module; its words (seed=...) are not the flags
+        args.parser.error(err)
     except (ValueError, TypeError, OSError) as err:
         # the user's mistakes, as the library reports them (CheckpointError and
         # ModelError are ValueErrors); said in terms of the flags
