@@ -8,15 +8,19 @@ written in plain numpy, fully normalised, vectorised by broadcasting, and return
 :mod:`.base` holds the base class, :mod:`.moments` its mean, variance and
 deviance, :mod:`.constraints` what arguments must satisfy (declared once per
 class, checked for constants and for values known when a posterior is built),
-:mod:`.continuous` and :mod:`.discrete` the distributions of one variable,
+:mod:`.continuous` and :mod:`.discrete` the distributions of one variable
+(:mod:`.heavy_tailed` the weakly informative and robust ones, :mod:`.trials`
+the binomial and Bernoulli),
 :mod:`.joint` those of several variables (:class:`MapPrior`), :mod:`.multivariate`
 those of vectors (:class:`MultivariateNormal`, :class:`Dirichlet`).
 """
 
 from .base import Distribution, UndefinedQuantityError
 from .continuous import Beta, Exponential, Gamma, HalfNormal, LogNormal, LogUniform, Normal, Uniform
-from .discrete import Poisson
+from .discrete import NegativeBinomial, Poisson
+from .heavy_tailed import Cauchy, HalfCauchy, HalfStudentT, InverseGamma, Laplace, StudentT
 from .joint import JointDistribution, MapPrior
+from .trials import Bernoulli, BernoulliLogit, Binomial
 from .multivariate import Dirichlet, MultivariateDistribution, MultivariateNormal
 
 __all__ = [
@@ -30,7 +34,17 @@ __all__ = [
     "Exponential",
     "Gamma",
     "Beta",
+    "InverseGamma",
+    "StudentT",
+    "Cauchy",
+    "HalfCauchy",
+    "HalfStudentT",
+    "Laplace",
     "Poisson",
+    "Binomial",
+    "Bernoulli",
+    "BernoulliLogit",
+    "NegativeBinomial",
     "JointDistribution",
     "MapPrior",
     "MultivariateDistribution",

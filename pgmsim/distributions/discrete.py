@@ -1,4 +1,8 @@
-"""Discrete distributions: sampling distributions of counts."""
+"""Discrete distributions: sampling distributions of counts.
+
+The Poisson and its over-dispersed form, the negative binomial; counts out of
+a known number of trials are in :mod:`.trials`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import numpy as np
 from scipy import special, stats
 
 from .base import Distribution, _overflowed
-from .constraints import nonnegative
+from .constraints import nonnegative, positive
 
 __all__ = ["Poisson", "poisson_log_kernel"]
 
@@ -31,6 +35,78 @@ def poisson_log_kernel(counts, mu):
     (-1.0, 0.0)
     """
     return special.xlogy(counts, mu) - mu
+
+
+def refuse_data(dist, x, bad, node, needs, are):
+    """Raise, naming the node, where ``bad``: ``x`` must be ``needs`` and some ``are`` not.
+
+    Parameters
+    ----------
+    dist : Distribution
+        The data node's distribution, named in the message.
+    x : numpy.ndarray
+        The observed values.
+    bad : numpy.ndarray of bool
+        Where they break the rule.
+    node : str
+        The data node.
+    needs, are : str
+        What the values must be, and what the bad ones are, in words.
+
+    Raises
+    ------
+    ValueError
+        If any value is bad: the message gives their number, the first and its index.
+
+    Examples
+    --------
+    >>> import numpy as np, pgmsim as pg
+    >>> x = np.array([0.0, 3.0])
+    >>> refuse_data(pg.Poisson("mu"), x, x > 2, "N", "below 3", "are not")
+    Traceback (most recent call last):
+      ...
+    ValueError: Poisson data for node 'N' must be below 3; 1 value(s) are not, first 3 at index 1
+    """
+    if np.any(bad):
+        where = np.flatnonzero(bad)
+        raise ValueError(f"{type(dist).__name__} data for node {node!r} must be {needs}; "
+                         f"{where.size} value(s) {are}, first {x.flat[where[0]]:g} at "
+                         f"index {where[0]}")
+
+
+def check_counts(dist, x, node):
+    """Refuse observed counts that are negative or not integers, naming the node.
+
+    Parameters
+    ----------
+    dist : Distribution
+        The data node's distribution, named in messages.
+    x : numpy.ndarray
+        The observed values, finite floats (from :meth:`Distribution.validate_data`).
+    node : str
+        The data node.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``x``.
+
+    Raises
+    ------
+    ValueError
+        If a value is negative or not an integer.
+
+    Examples
+    --------
+    >>> import numpy as np, pgmsim as pg
+    >>> check_counts(pg.Poisson("mu"), np.array([2.0, 0.5]), "N")
+    Traceback (most recent call last):
+      ...
+    ValueError: Poisson data for node 'N' must be integer counts; 1 value(s) are not, first 0.5 at index 1
+    """
+    refuse_data(dist, x, x < 0, node, "non-negative counts", "are negative")
+    refuse_data(dist, x, x != np.floor(x), node, "integer counts", "are not")
+    return x
 
 
 class Poisson(Distribution):
@@ -121,22 +197,7 @@ class Poisson(Distribution):
           ...
         ValueError: Poisson data for node 'N' must be non-negative counts; 1 value(s) are negative, first -1 at index 1
         """
-        x = super().validate_data(x, node)
-        if np.any(x < 0):
-            bad = np.flatnonzero(x < 0)
-            raise ValueError(
-                f"Poisson data for node {node!r} must be non-negative counts; "
-                f"{bad.size} value(s) are negative, first {x.flat[bad[0]]:g} at "
-                f"index {bad[0]}"
-            )
-        if np.any(x != np.floor(x)):
-            bad = np.flatnonzero(x != np.floor(x))
-            raise ValueError(
-                f"Poisson data for node {node!r} must be integer counts; "
-                f"{bad.size} value(s) are not, first {x.flat[bad[0]]:g} at "
-                f"index {bad[0]}"
-            )
-        return x
+        return check_counts(self, super().validate_data(x, node), node)
 
     def loglike(self, x):
         """A function of ``mu`` returning ``sum(logpdf(x))``, fast.
@@ -193,3 +254,97 @@ class Poisson(Distribution):
             return np.where(mu.min(axis=-1) < 0, -np.inf, out)
 
         return total
+
+
+class NegativeBinomial(Distribution):
+    r"""Negative binomial distribution of mean ``mu`` and dispersion ``alpha``.
+
+    Over-dispersed counts: the variance is ``mu + mu**2 / alpha``; a Poisson
+    whose mean is Gamma distributed (shape ``alpha``, mean ``mu``), and the
+    Poisson itself as ``alpha -> inf``. SciPy's ``nbinom(n, p)`` with
+    ``n = alpha`` and ``p = alpha / (alpha + mu)``.
+
+    Parameters
+    ----------
+    mu : float or str
+        Mean, ``>= 0``.
+    alpha : float or str
+        Dispersion, ``> 0`` (smaller: more over-dispersed).
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> nb = pg.NegativeBinomial(4.0, 2.0)
+    >>> nb.latex(), float(nb.mean()), float(nb.variance())
+    ('\\mathrm{NegBinomial}(4, 2)', 4.0, 12.0)
+    """
+
+    arg_names = ("mu", "alpha")
+    latex_name = r"\mathrm{NegBinomial}"
+    discrete = True
+    checks_support = True
+    arg_constraints = {"mu": nonnegative, "alpha": positive}
+
+    def _logpdf(self, x, mu, alpha):
+        valid = (mu >= 0) & np.isfinite(mu) & (alpha > 0) & np.isfinite(alpha)
+        inside = valid & (x >= 0) & (x == np.floor(x)) & np.isfinite(x)
+        xs, ms, a = np.where(inside, x, 0.0), np.where(valid, mu, 1.0), np.where(valid, alpha, 1.0)
+        # ln Gamma(x + a) - ln Gamma(a) - ln x! as -ln x - ln B(x, a): no cancellation
+        positive_x = xs > 0
+        log_coefficient = np.where(positive_x, -np.log(np.where(positive_x, xs, 1.0))
+                                   - special.betaln(np.where(positive_x, xs, 1.0), a), 0.0)
+        out = (log_coefficient - a * np.log1p(ms / a)
+               + special.xlogy(xs, ms) - xs * np.log(ms + a))
+        return np.where(inside, out, -np.inf)
+
+    def _sample(self, rng, size, mu, alpha):
+        return rng.negative_binomial(alpha, alpha / (alpha + np.asarray(mu)), size)
+
+    def _support(self, mu, alpha):
+        return (0.0, np.inf)
+
+    def _cdf(self, x, mu, alpha):
+        return stats.nbinom.cdf(x, alpha, alpha / (alpha + mu))
+
+    def _ppf(self, q, mu, alpha):
+        return stats.nbinom.ppf(q, alpha, alpha / (alpha + mu))
+
+    def _mean(self, mu, alpha):
+        return mu + 0.0 * alpha
+
+    def _typical(self, mu, alpha):
+        return np.floor(mu) + 0.0 * alpha  # a count next to the mean
+
+    def _variance(self, mu, alpha):
+        return mu + mu**2 / alpha
+
+    def _saturated(self, x, mu, alpha):
+        return x, alpha
+
+    def validate_data(self, x, node):
+        """Check that the observed counts are non-negative integers.
+
+        Parameters
+        ----------
+        x, node
+            As for :meth:`Distribution.validate_data`.
+
+        Returns
+        -------
+        numpy.ndarray
+            The counts as floats.
+
+        Raises
+        ------
+        ValueError
+            If a count is negative or not an integer.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> pg.NegativeBinomial("mu", 2.0).validate_data([0, 1.5], "N")
+        Traceback (most recent call last):
+          ...
+        ValueError: NegativeBinomial data for node 'N' must be integer counts; 1 value(s) are not, first 1.5 at index 1
+        """
+        return check_counts(self, super().validate_data(x, node), node)
