@@ -9,6 +9,7 @@ from ._run_length import check_run_length, check_points, run_until_converged
 from .diagnostics import warn_if_not_converged
 from .initialization import initial_walkers
 from .parallel import ParallelLogProb
+from .pools import PoolLogProb
 from .results import SamplingResult
 
 __all__ = ["sample", "default_moves"]
@@ -40,11 +41,13 @@ def default_moves():
 
 
 def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=True,
-           moves=None, backend=None, resume=False, parallel=None, max_steps=None):
+           moves=None, backend=None, resume=False, parallel=None, max_steps=None,
+           pool=None):
     """Sample a posterior with emcee's ensemble sampler.
 
     All walkers are evaluated in one call of :meth:`Posterior.log_prob`
-    (``vectorize=True``).
+    (``vectorize=True``), or split across threads (``parallel``) or the
+    processes of a pool (``pool``).
 
     Parameters
     ----------
@@ -89,6 +92,17 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
     max_steps : int, optional
         The most steps of an ``nsteps="auto"`` run (100000 by default); a
         run stopped there is not converged. Refused with a fixed ``nsteps``.
+    pool : object with ``map``, optional
+        An emcee-style pool of processes: :class:`multiprocessing.pool.Pool`,
+        :class:`schwimmbad.MPIPool` (under ``mpiexec``), a
+        :mod:`concurrent.futures` executor (for Dask,
+        ``client.get_executor()``). Each batch of walkers is split into one
+        share per worker; each worker receives the pickled posterior once
+        and keeps it (see :class:`pgmsim.fit.pools.PoolLogProb`). Pays when
+        one batch takes far longer than sending it (a large image, a slow
+        user function). The chain is the same as without it. The pool is
+        used, never closed. A posterior with functions defined inside
+        other functions is sent with cloudpickle (``pgmsim[mpi]``).
 
     Returns
     -------
@@ -105,7 +119,11 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
     ValueError
         Too few walkers, bad initial positions, ``nsteps`` neither a
         positive integer nor ``"auto"``, ``max_steps`` not a positive
-        integer or given with a fixed ``nsteps``.
+        integer or given with a fixed ``nsteps``, ``pool`` given with
+        ``parallel``.
+    TypeError
+        ``pool`` without a ``map`` method, or a posterior that cannot be
+        pickled for the pool's workers.
     pgmsim.fit.backends.CheckpointError
         Another run is writing the backend file; or it exists and ``resume``
         is not set, or it does not exist and ``resume`` is set; or it is
@@ -137,6 +155,16 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
     'converged'
     >>> bool(res.nsteps >= 50 * res.meta["run_length"]["tau"].max())
     True
+
+    On a pool of two processes the chain is the serial one:
+
+    >>> import multiprocessing, numpy as np
+    >>> with multiprocessing.get_context("spawn").Pool(2) as pool:
+    ...     pooled = pg.sample(post, nwalkers=8, nsteps=200, seed=1, progress=False,
+    ...                        pool=pool)
+    >>> serial = pg.sample(post, nwalkers=8, nsteps=200, seed=1, progress=False)
+    >>> bool(np.array_equal(pooled.chain, serial.chain))
+    True
     """
     if nwalkers < 2 * post.ndim:
         raise ValueError(
@@ -148,6 +176,12 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
     integer = isinstance(parallel, (int, np.integer)) and not isinstance(parallel, bool)
     if parallel is not None and not (integer and parallel >= 1):
         raise ValueError(f"parallel must be a number of threads >= 1, got {parallel!r}")
+    if pool is not None and parallel is not None:
+        raise ValueError("pass either parallel= (threads) or pool= (processes), not both")
+    if pool is not None:
+        log_prob = PoolLogProb(post, pool)  # refuses a pool without map, pickles post once
+    else:
+        log_prob = post.log_prob
     store = None
     if backend is not None:
         from .backends import Checkpoint  # HDF5 checkpoints load only when asked for
@@ -156,7 +190,6 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
         store.open(post, nwalkers, capacity, resume=resume)  # takes the file's lock
     elif resume:
         raise ValueError("resume=True needs the backend file of the run to resume")
-    log_prob = post.log_prob
     run_length = {"stopped": "nsteps", "max_steps": None, "tau": None}
     try:
         done = 0 if store is None else store.iteration
@@ -192,7 +225,7 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
         if store is not None:
             store.commit()
             store.close()
-        if isinstance(log_prob, ParallelLogProb):
+        if isinstance(log_prob, (ParallelLogProb, PoolLogProb)):
             log_prob.close()
     result = SamplingResult.from_sampler(sampler, post)
     result.meta = {"run_length": run_length}
