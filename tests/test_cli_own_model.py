@@ -248,3 +248,31 @@ def test_a_module_that_fails_to_import_names_the_module(tmp_path, monkeypatch, c
                     "defines build() returning a pgmsim.Model; for run and simulate also "
                     "default_inputs(seed=...) giving the fixed inputs of a mock, and for "
                     "run TRUTH, the parameter values of that mock")
+
+
+ROOT = EXAMPLE.parents[2]
+
+
+def documented_commands(text):
+    """The ``pgmsim ... my_line.py ...`` command lines of a page, as argument lists."""
+    lines = [line.split("#")[0].split() for line in text.splitlines()]
+    return [line[1:] for line in lines if line[:1] == ["pgmsim"] and "my_line.py" in line]
+
+
+@pytest.mark.parametrize("page", ["docs/user_guide/own_models.rst", "docs/user_guide/cli.rst",
+                                  "README.md"])
+def test_the_documented_workflow_runs(tmp_path, monkeypatch, capsys, page):
+    text = (ROOT / page).read_text()
+    if page.endswith("own_models.rst"):
+        assert ".. literalinclude:: /examples/my_line.py" in text
+    commands = documented_commands(text)
+    assert [c[0] for c in commands] == ["run", "render", "simulate"]
+    assert commands[0] == ["run", "my_line.py", "--nsteps", "2000", "--out", "line_run"]
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(EXAMPLE, tmp_path / "my_line.py")
+    for argv in commands:
+        if argv[0] == "run":  # a shorter chain
+            argv = [*argv[:3], "300", *argv[4:], "--no-progress"]
+        assert main(argv) == 0
+    assert (tmp_path / "line_run" / "summary.ecsv").exists()
+    assert (tmp_path / "line_pgm.png").exists() and (tmp_path / "line_mock.fits").exists()
