@@ -8,6 +8,7 @@ import numpy as np
 
 from .graph.checks import ModelWarning
 from .graph.evaluate import FactorTerm, PriorTerm, Step, Walk, check_inputs
+from .distributions.improper import refuse_improper
 from .graph.nodes import NodeKind
 
 __all__ = ["simulate", "draw_priors"]
@@ -103,6 +104,7 @@ def simulate(model, inputs=None, params=None, seed=None, sizes=None):
             # a multivariate prior draws one vector of the node's shape
             size = shape if getattr(node.distribution, "event_ndim", 0) else \
                 np.broadcast_shapes(shape, *(np.shape(a) for a in args))
+            refuse_improper(node.name, item.distribution)
             try:
                 values.update(item.draw(rng, size, args))
             except ValueError as err:
@@ -155,7 +157,7 @@ def _plate_shape(model, node, sizes):
     return (sizes[node.plate],)
 
 
-def draw_priors(items, rng, n, shapes, known):
+def draw_priors(items, rng, n, shapes, known, stand_in=None):
     """Draw every parameter ``n`` times from its prior, in the order of the
     items: a prior after the parameters and deterministic nodes its arguments
     name.
@@ -174,6 +176,10 @@ def draw_priors(items, rng, n, shapes, known):
     known : dict
         Values of the nodes that are no parameters (fixed inputs, data and
         deterministic nodes of these only).
+    stand_in : dict, optional
+        Values taken, for every draw, by the parameters of improper priors
+        (:class:`pgmsim.Flat`): starting values, or points inside the support
+        for the checks made when a posterior is built. Others are refused.
 
     Returns
     -------
@@ -184,6 +190,8 @@ def draw_priors(items, rng, n, shapes, known):
     ------
     ValueError
         If a prior's argument is not known before the parameters are drawn.
+    ImproperPriorError
+        If a prior is improper and its parameter is not in ``stand_in``.
     NotImplementedError
         If a prior's distribution cannot draw (it defines no ``_sample``).
 
@@ -237,7 +245,11 @@ def draw_priors(items, rng, n, shapes, known):
             raise NotImplementedError(
                 f"cannot draw parameter {name!r} from its prior: "
                 f"{type(term.distribution).__name__} defines no _sample")
-        draws.update(term.draw(rng, (n, *shapes[name]), args))
+        if name in (stand_in or {}) and getattr(term.distribution, "improper", False):
+            draws[name] = np.broadcast_to(stand_in[name], (n, *shapes[name])).astype(float)
+        else:
+            refuse_improper(name, term.distribution)
+            draws.update(term.draw(rng, (n, *shapes[name]), args))
         for drawn in term.names:
             values[drawn] = draws[drawn][:, None] if shapes[drawn] == () else draws[drawn]
     return draws

@@ -19,7 +19,10 @@ from .base import Distribution, UndefinedQuantityError
 from .continuous import Beta, Exponential, Gamma, HalfNormal, LogNormal, LogUniform, Normal, Uniform
 from .discrete import NegativeBinomial, Poisson
 from .heavy_tailed import Cauchy, HalfCauchy, HalfStudentT, InverseGamma, Laplace, StudentT
+from .improper import Flat, HalfFlat, ImproperPriorError
 from .joint import JointDistribution, MapPrior
+from .mixture import Mixture
+from .truncated import Truncated
 from .trials import Bernoulli, BernoulliLogit, Binomial
 from .multivariate import Dirichlet, MultivariateDistribution, MultivariateNormal
 
@@ -50,4 +53,9 @@ __all__ = [
     "MultivariateDistribution",
     "MultivariateNormal",
     "Dirichlet",
+    "Truncated",
+    "Mixture",
+    "Flat",
+    "HalfFlat",
+    "ImproperPriorError",
 ]

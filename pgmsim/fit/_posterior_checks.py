@@ -26,6 +26,7 @@ from ..graph.checks import (ModelWarning, check_at_draws, check_factors,
                             check_fixed_arguments, unused_parameters)
 from ..graph.evaluate import check_inputs
 from ..graph.nodes import NodeKind
+from .initialization import prior_draws
 
 __all__ = ["checked_values", "check_model", "plain"]
 
@@ -121,7 +122,8 @@ def check_model(post):
                       "node: the posterior of each is its prior. Is one misspelled in "
                       "a function's arguments?", ModelWarning, stacklevel=5)
     try:
-        draws = post.sample_prior(np.random.default_rng(0), 3)
+        # improper priors (no draws) stand at a point inside their support
+        draws = prior_draws(post, np.random.default_rng(0), 3, start="stand-in")
     except NotImplementedError as err:
         warnings.warn(f"{err}, so the deterministic functions were not checked at "
                       "prior draws", ModelWarning, stacklevel=5)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..simulate import draw_priors
 from .bounds import prior_spread
 
-__all__ = ["initial_walkers", "posterior_covariance", "POINT_BALL", "MAP_BALL"]
+__all__ = ["initial_walkers", "posterior_covariance", "prior_draws", "POINT_BALL", "MAP_BALL"]
 
 #: Radius of the ball around a given point, relative to the prior widths.
 POINT_BALL = 1e-3
@@ -97,6 +98,57 @@ def posterior_covariance(post, theta, spread):
     if np.all(np.isfinite(hessian)) and np.all(np.linalg.eigvalsh(-hessian) > 0):
         return np.linalg.inv(-hessian) * scaling
     return np.diag(variance) * scaling
+
+
+def prior_draws(post, seed, n, start=None):
+    """Packed prior draws, the parameters of improper priors held at a given point.
+
+    Improper priors (:class:`pgmsim.Flat`) have no draws: where walkers or
+    optimiser starts are spread around a given point, their parameters keep
+    its value, and the checks made when a posterior is built use a point
+    inside their support.
+
+    Parameters
+    ----------
+    post : Posterior
+    seed : int or numpy.random.Generator
+    n : int
+        Number of draws.
+    start : None, "stand-in" or array_like of shape (ndim,), optional
+        Where the parameters of improper priors are held: nowhere (they are
+        refused, as by :meth:`Posterior.sample_prior`), at their
+        ``stand_in()`` point, or at this packed point.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, ndim)
+
+    Raises
+    ------
+    pgmsim.ImproperPriorError
+        If ``start`` is None and a prior is improper, naming its parameter.
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> from pgmsim.fit.initialization import prior_draws
+    >>> m = pg.Model("flat")
+    >>> _ = m.param("a", pg.Flat()); _ = m.param("s", pg.HalfNormal(1.0))
+    >>> _ = m.data("y", pg.Normal("a", "s"))
+    >>> post = m.posterior(data={"y": 1.0})
+    >>> draws = prior_draws(post, 0, 4, start=[2.0, 1.0])
+    >>> draws[:, 0].tolist()
+    [2.0, 2.0, 2.0, 2.0]
+    """
+    improper = {term.names[0]: term.distribution for term in post._priors
+                if getattr(term.distribution, "improper", False)}
+    if start is None or not improper:
+        return post.sample_prior(seed, n)
+    held = ({name: dist.stand_in() for name, dist in improper.items()}
+            if isinstance(start, str) else post.unpack(np.asarray(start, dtype=float)))
+    draws = draw_priors(post._draw_items, np.random.default_rng(seed), n,
+                        post._param_shapes, post._constants, stand_in=held)
+    return post._packing.theta_of(draws)
 
 
 def initial_walkers(post, nwalkers, initial=None, seed=None, ball=None):
@@ -189,9 +241,10 @@ def initial_walkers(post, nwalkers, initial=None, seed=None, ball=None):
             f"the initial point {dict(zip(post.param_names, centre))} has zero "
             "posterior density"
         )
-    draws = post.sample_prior(rng, 256)
+    draws = prior_draws(post, rng, 256, start=centre)
     width = np.subtract(*np.percentile(draws, [84, 16], axis=0))
-    width = np.where(width > 0, width, np.abs(centre) + 1e-8)
+    # no spread (an improper prior, held at the centre): a unit scale where the centre is 0
+    width = np.where(width > 0, width, np.maximum(np.abs(centre), 1.0))
     if at_map:
         ball = MAP_BALL if ball is None else ball
         cov = posterior_covariance(post, centre, prior_spread(draws))

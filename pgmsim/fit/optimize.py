@@ -22,6 +22,7 @@ from scipy import optimize
 from scipy.special import logsumexp
 
 from .bounds import on_boundary, prior_spread
+from .initialization import prior_draws
 
 __all__ = ["MapWarning", "MapResult", "find_map", "GridResult", "grid", "DISAGREEMENT"]
 
@@ -157,14 +158,17 @@ def find_map(post, initial=None, n_starts=4, seed=None, maxiter=None):
     (array([ 1., -1.]), True)
     """
     rng = np.random.default_rng(seed)
-    draws = post.sample_prior(rng, max(256, 8 * n_starts))
-    lp = post.log_prob(draws)
-    starts = list(draws[np.argsort(-lp)[:n_starts]])
+    start = None
     if initial is not None:
         start = post.pack(initial) if isinstance(initial, dict) else np.asarray(initial, float)
         post._as_theta(start)
         if not np.isfinite(post.log_prob(start)):
             raise ValueError(f"the initial point {initial} has zero posterior density")
+    # improper priors (no draws) are held at the initial point
+    draws = prior_draws(post, rng, max(256, 8 * n_starts), start=start)
+    lp = post.log_prob(draws)
+    starts = list(draws[np.argsort(-lp)[:n_starts]])
+    if start is not None:
         starts.insert(0, start)
     centre = np.median(draws, axis=0)
     scale = prior_spread(draws)
