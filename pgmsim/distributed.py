@@ -27,6 +27,7 @@ tasks stored and gives the results of an uninterrupted run.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import json
 import logging
 import os
@@ -210,6 +211,15 @@ def describe_model(model):
             "code": model_code_fingerprints(model)}
 
 
+def _describe_callable(function):
+    """A callable by name (and a partial's arguments): the same in every process."""
+    if isinstance(function, functools.partial):
+        return {"function": _describe_callable(function.func), "args": list(function.args),
+                "keywords": dict(function.keywords)}
+    name = getattr(function, "__qualname__", type(function).__qualname__)
+    return f"{getattr(function, '__module__', '')}.{name}"
+
+
 def _check_item(item, where):
     if not isinstance(item, dict) or "data" not in item \
             or not set(item) <= {"data", "inputs", "model"}:
@@ -344,7 +354,7 @@ def fit_many(model, datasets, *, n_items=None, nwalkers=32, nsteps=2000, initial
             raise ValueError("n_items must be a positive integer with a load function "
                              f"as datasets, got {n_items!r}")
         items, load, n = None, datasets, int(n_items)
-        described = getattr(datasets, "__qualname__", repr(datasets))
+        described = _describe_callable(datasets)
     else:
         items = [_check_item(item, f"datasets[{i}]") for i, item in enumerate(datasets)]
         if not items:

@@ -264,3 +264,21 @@ def test_the_dashboard_link_is_printed_with_progress(client, capsys):
 
 def _double(payload, index, seed_sequence, argument):
     return {"value": payload * index}
+
+
+def test_the_a1835_sources_are_fitted_from_a_loader(shared_data, tmp_path):
+    from pgmsim.models import xray_agn
+
+    load, n = xray_agn.source_items(size=16, data_home=shared_data)
+    assert n == 26
+    settings = dict(n_items=2, nwalkers=10, nsteps=30, seed=3, store=tmp_path / "a1835.h5")
+    fits = pg.fit_many(None, load, **settings)
+    assert fits.meta["param_names"] == ["x0", "y0", "F", "b", "sigma"]
+    assert len(fits) == 2 and np.all(fits["F_median"] > 0)
+    # a new loader of the same sources is the same run: the resume fits nothing
+    again, _ = xray_agn.source_items(size=16, data_home=shared_data)
+    resumed = pg.fit_many(None, again, resume=True, **settings)
+    assert np.array_equal(resumed["wall_s"], fits["wall_s"])
+    other, _ = xray_agn.source_items(size=20, data_home=shared_data)
+    with pytest.raises(StoreError, match="was made by another run"):
+        pg.fit_many(None, other, resume=True, **settings)

@@ -43,7 +43,7 @@ import numpy as np
 import pgmsim as pg
 
 __all__ = ["build", "default_inputs", "TRUTH", "DESCRIPTION", "Stamp", "load_stamp",
-           "stamp_figure"]
+           "stamp_figure", "source_item", "source_items"]
 
 DESCRIPTION = "X-ray postage stamp of an AGN: Gaussian PSF on a uniform background, Poisson counts"
 
@@ -288,6 +288,71 @@ def load_stamp(index, size=40, image=None, expmap=None, regions=None, mask_other
     inputs = {"ex": ex[window].ravel()[plate["index"]], "x": plate["x"], "y": plate["y"]}
     return Stamp(inputs=inputs, data={"N": plate["values"]}, origin=(x_origin, y_origin),
                  region=(xc - x_origin, yc - y_origin, radius), keep=keep)
+
+
+def source_item(index, size=40, data_home=None):
+    """Source ``index`` of the A1835 region file as an item of :func:`pgmsim.fit_many`.
+
+    Parameters
+    ----------
+    index : int
+        Row of the region file (see :func:`load_stamp`).
+    size : int
+        Side of the stamp, pixels.
+    data_home : str or os.PathLike, optional
+        Where :func:`pgmsim.astro.datasets.a1835` looks for the files.
+
+    Returns
+    -------
+    dict
+        ``model`` (``build(size, keep=...)``: its plate is the stamp's kept
+        pixels), ``data`` and ``inputs`` of the stamp.
+
+    Examples
+    --------
+    >>> from pgmsim.models import xray_agn
+    >>> item = xray_agn.source_item(3)  # doctest: +SKIP
+    >>> sorted(item)  # doctest: +SKIP
+    ['data', 'inputs', 'model']
+    """
+    stamp = load_stamp(index, size=size, data_home=data_home)
+    return {"model": build(size, keep=stamp.keep), "data": stamp.data, "inputs": stamp.inputs}
+
+
+def source_items(size=40, data_home=None):
+    """Every point source of the A1835 region file, for :func:`pgmsim.fit_many`.
+
+    Each stamp is cut on the worker that fits it: only the loader travels.
+
+    Parameters
+    ----------
+    size : int
+        Side of the stamps, pixels.
+    data_home : str or os.PathLike, optional
+        Where :func:`pgmsim.astro.datasets.a1835` looks for the files.
+
+    Returns
+    -------
+    load : functools.partial
+        ``load(i)`` is :func:`source_item` ``(i, size, data_home)``.
+    n_items : int
+        The number of sources (rows of the region file).
+
+    Examples
+    --------
+    >>> import pgmsim as pg
+    >>> from pgmsim.models import xray_agn
+    >>> load, n = xray_agn.source_items(size=24)  # doctest: +SKIP
+    >>> table = pg.fit_many(None, load, n_items=n, nsteps=500, seed=1)  # doctest: +SKIP
+    >>> len(table)  # doctest: +SKIP
+    26
+    """
+    import functools
+
+    from pgmsim.astro import datasets, io
+
+    regions = io.read_regions(datasets.a1835(data_home)["regions"])
+    return functools.partial(source_item, size=size, data_home=data_home), len(regions)
 
 
 def stamp_figure(inputs, data, params, size=40, seed=0, titles=None, keep=None):
