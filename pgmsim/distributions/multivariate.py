@@ -321,9 +321,12 @@ class MultivariateNormal(MultivariateDistribution):
         else:
             super().__init__(mu=mu, chol=chol)
         scale = self.args[1]
-        self._chol = None
+        self._chol = self._whiten = None
         if self._problem is None and not isinstance(scale, str):
             self._chol = np.linalg.cholesky(scale) if self.arg_names[1] == "cov" else scale
+            # the Cholesky solve, once: L^-1 (a small matrix product per call
+            # is far cheaper than a LAPACK call on the sampler's hot path)
+            self._whiten = linalg.solve_triangular(self._chol, np.eye(len(scale)), lower=True)
 
     def _find_problem(self, args):
         mu, form = args["mu"], "cov" if "cov" in args else "chol"
@@ -370,8 +373,9 @@ class MultivariateNormal(MultivariateDistribution):
         chol = self._factor(scale)
         diff = x - mu
         dim = diff.shape[-1]
-        if chol.ndim == 2:
-            # one factor for the whole batch: a single triangular solve
+        if self._whiten is not None:
+            maha = np.sum((diff @ self._whiten.T) ** 2, axis=-1)
+        elif chol.ndim == 2:
             flat = diff.reshape(-1, dim)
             z = linalg.solve_triangular(chol, flat.T, lower=True, check_finite=False)
             maha = np.sum(z**2, axis=0).reshape(diff.shape[:-1])
