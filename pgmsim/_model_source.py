@@ -37,6 +37,8 @@ MODEL_CONTRACT = ("build() returning a pgmsim.Model; for run and simulate also "
                   "default_inputs(seed=...) giving the fixed inputs of a mock, and for run "
                   "TRUTH, the parameter values of that mock")
 
+#: the start of the module names of model files
+_FILE_PREFIX = "pgmsim_model_"
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\Z")
 
@@ -267,7 +269,7 @@ def _file_module(path, label):
     resolved = path.resolve()
     digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:12]
     stem = re.sub(r"\W", "_", path.stem)
-    name = f"pgmsim_model_{stem}_{digest}"
+    name = f"{_FILE_PREFIX}{stem}_{digest}"
     spec = importlib.util.spec_from_file_location(name, resolved)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -341,8 +343,9 @@ def load_model(spec, builtin_names=None):
     if builtin_names is None:
         from .cli import MODELS as builtin_names
     if isinstance(spec, types.ModuleType):
-        source = ModelSource(spec.__name__, spec,
-                             builtin=spec.__name__.startswith("pgmsim.models."))
+        # a module of a model file, as load_model(path).module gave it, is named by its file
+        label = spec.__file__ if spec.__name__.startswith(_FILE_PREFIX) else spec.__name__
+        source = ModelSource(label, spec, builtin=spec.__name__.startswith("pgmsim.models."))
     else:
         spec = str(spec)
         path, function = _split_function(spec)

@@ -220,6 +220,14 @@ def test_default_mock_takes_a_path(tmp_path):
     assert isinstance(model, pg.Model) and inputs["x"].shape == (15,)
 
 
+def test_the_module_of_a_file_is_named_by_its_file(tmp_path):
+    # as commands that load the module first, then make its mock, meet it
+    path = write(tmp_path / "no_inputs.py", LINE.replace("def default_inputs", "def _inputs"))
+    module = load_model(str(path)).module
+    with pytest.raises(ModelSourceError, match=f"model file '{path}' defines no default_inputs"):
+        default_mock(module)
+
+
 def test_list_still_lists_the_built_in_models(capsys):
     assert main(["list"]) == 0
     printed = capsys.readouterr().out
