@@ -201,7 +201,8 @@ class ResultConversions:
         if post is not None:
             for name in [*post.data, *post.inputs]:
                 _plate_dims(post, name, dims, coords)
-            groups["observed_data"] = {name: _node_value(post, name) for name in post.data}
+            # a node on no plate is a 1-vector here, as ArviZ makes scalars anyway
+            groups["observed_data"] = dict(post.data)
             if post.inputs:
                 groups["constant_data"] = {name: np.asarray(value)
                                            for name, value in post.inputs.items()}
@@ -209,7 +210,12 @@ class ResultConversions:
                 groups["log_likelihood"] = _log_likelihood(post, chain)
         attrs = dict(created_by="pgmsim", inference_library="emcee", discard=discard,
                      thin=int(thin), model=post.model.name if post is not None else "")
-        return az.from_dict(**groups, dims=dims, coords=coords, attrs=attrs)
+        with warnings.catch_warnings():
+            # ArviZ's guess at a transposed array; an ensemble often has more
+            # walkers than kept draws, and the order here is known
+            warnings.filterwarnings("ignore", message=r"More chains \(\d+\) than draws",
+                                    category=UserWarning)
+            return az.from_dict(**groups, dims=dims, coords=coords, attrs=attrs)
 
 
 def _plate_dims(post, name, dims, coords):
@@ -218,12 +224,6 @@ def _plate_dims(post, name, dims, coords):
     if plate is not None:
         dims[name] = [plate]
         coords[plate] = np.arange(post.sizes[plate])
-
-
-def _node_value(post, name):
-    """A data node's observed values; a scalar for a node on no plate."""
-    value = post.data[name]
-    return value.reshape(()) if post.model.node(name).plate is None else value
 
 
 def _sample_stats(result, discard, thin):
@@ -236,7 +236,8 @@ def _sample_stats(result, discard, thin):
 
 
 def _log_likelihood(post, chain):
-    """``{data node: (walkers, draws, K)}``, computed in blocks of draws."""
+    """``{data node: (walkers, draws, K)}``, computed in blocks of draws; K = 1
+    for a node on no plate."""
     nwalkers, ndraws, ndim = chain.shape
     elements = sum(max(1, np.size(value)) for value in post.data.values())
     block = max(1, LOG_LIKELIHOOD_BLOCK // (nwalkers * elements))
@@ -246,7 +247,7 @@ def _log_likelihood(post, chain):
         points = post.pointwise_log_likelihood(part.reshape(-1, ndim))
         for name, values in points.items():
             if name not in out:
-                out[name] = np.empty((nwalkers, ndraws) + values.shape[1:])
+                out[name] = np.empty((nwalkers, ndraws) + post.data[name].shape)
             out[name][:, start:start + block] = values.reshape(
-                part.shape[:2] + values.shape[1:])
+                part.shape[:2] + post.data[name].shape)
     return out
