@@ -340,8 +340,10 @@ def vector_shape(name, prior, plate, shape):
     --------
     >>> import numpy as np, pgmsim as pg
     >>> from pgmsim.graph.declaration import vector_shape
-    >>> vector_shape("beta", pg.Normal(0, 1), None, 3), vector_shape("a", pg.Normal(0, 1), None, None)
-    ((3,), ())
+    >>> vector_shape("beta", pg.Normal(0, 1), None, 3)
+    (3,)
+    >>> vector_shape("a", pg.Normal(0, 1), None, None)
+    ()
     >>> vector_shape("beta", pg.Dirichlet(np.ones(4)), None, None)
     (4,)
     >>> vector_shape("beta", pg.Dirichlet(np.ones(4)), None, 3)

@@ -306,7 +306,8 @@ class Model(PlateDeclarations):
         ------
         ModelError
             If the distribution is missing, not a pgmsim distribution or a
-            multivariate one (use :meth:`factor`), an argument names no declared node, an argument lives on a plate
+            multivariate one (use :meth:`factor`), an argument names no
+            declared node, an argument lives on a plate
             that does not broadcast against the node's plate, or the unit
             cannot be read.
 

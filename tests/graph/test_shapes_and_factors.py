@@ -65,7 +65,8 @@ def test_a_fixed_matrix_along_a_plate_is_accepted_and_data_matrices_are_not():
     with pytest.raises(ValueError, match="'X'.*a matrix of shape \\(K, D\\)\\), got an "
                                          "array of shape \\(4, 2, 1\\)"):
         m.plate_sizes({"X": np.ones((4, 2, 1))})
-    with pytest.raises(ValueError, match="node 'y' has length 4 but plate 'obs' has size 3 \\(from node 'X'\\)"):
+    with pytest.raises(ValueError, match="node 'y' has length 4 but plate 'obs' has size 3 "
+                                         "\\(from node 'X'\\)"):
         m.posterior(data={"y": np.ones(4)}, inputs={"X": np.ones((3, 2))})
 
 
