@@ -384,6 +384,9 @@ def _parser():
     simulate.add_argument("--overwrite", action="store_true",
                           help="replace an existing OUTPUT file")
     simulate.set_defaults(handler=_simulate, parser=simulate)
+    from ._cli_many import add_commands  # sbc, fit-many: many fits on an engine
+
+    add_commands(commands)
     return parser
 
 

@@ -106,6 +106,11 @@ def fingerprint(settings):
     return hashlib.sha256(text.encode()).hexdigest(), text
 
 
+def _short(value, width=60):
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 class ResultsStore:
     """One run's results on disk, one record per finished task.
 
@@ -179,7 +184,7 @@ class ResultsStore:
         if stored != self.fingerprint:
             before, now = json.loads(text), json.loads(self.settings)
             changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
-            what = "; ".join(f"{k}: stored {before.get(k)!r}, now {now.get(k)!r}"
+            what = "; ".join(f"{k}: stored {_short(before.get(k))}, now {_short(now.get(k))}"
                              for k in changed)
             raise StoreError(
                 f"results store '{self.filename}' was made by another run ({what}); "
