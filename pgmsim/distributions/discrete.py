@@ -74,42 +74,56 @@ def refuse_data(dist, x, bad, node, needs, are):
                          f"index {where[0]}")
 
 
-def check_counts(dist, x, node):
-    """Refuse observed counts that are negative or not integers, naming the node.
-
-    Parameters
-    ----------
-    dist : Distribution
-        The data node's distribution, named in messages.
-    x : numpy.ndarray
-        The observed values, finite floats (from :meth:`Distribution.validate_data`).
-    node : str
-        The data node.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``x``.
-
-    Raises
-    ------
-    ValueError
-        If a value is negative or not an integer.
+class CountDistribution(Distribution):
+    """Base of the distributions of counts, whose data must be non-negative integers.
 
     Examples
     --------
-    >>> import numpy as np, pgmsim as pg
-    >>> check_counts(pg.Poisson("mu"), np.array([2.0, 0.5]), "N")
-    Traceback (most recent call last):
-      ...
-    ValueError: Poisson data for node 'N' must be integer counts; 1 value(s) are not, first 0.5 at index 1
+    >>> import pgmsim as pg
+    >>> isinstance(pg.Poisson("mu"), CountDistribution), pg.NegativeBinomial(1, 2).discrete
+    (True, True)
     """
-    refuse_data(dist, x, x < 0, node, "non-negative counts", "are negative")
-    refuse_data(dist, x, x != np.floor(x), node, "integer counts", "are not")
-    return x
+
+    discrete = True
+
+    def validate_data(self, x, node):
+        """Check that the observed counts are non-negative integers.
+
+        Parameters
+        ----------
+        x, node
+            The observed counts and their node, as for
+            :meth:`Distribution.validate_data`.
+
+        Returns
+        -------
+        numpy.ndarray
+            The counts as floats.
+
+        Raises
+        ------
+        ValueError
+            If a count is negative, not an integer, not below 2**53, NaN or
+            infinite; the message gives the first one and its index.
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> pg.Poisson("mu").validate_data([3, 0, 1], "N")
+        array([3., 0., 1.])
+        >>> pg.Poisson("mu").validate_data([3, -1], "N")
+        Traceback (most recent call last):
+          ...
+        ValueError: Poisson data for node 'N' must be non-negative counts; 1 value(s) are negative, first -1 at index 1
+        """
+        x = super().validate_data(x, node)
+        refuse_data(self, x, x < 0, node, "non-negative counts", "are negative")
+        refuse_data(self, x, x != np.floor(x), node, "integer counts", "are not")
+        return x
 
 
-class Poisson(Distribution):
+
+class Poisson(CountDistribution):
     r"""Poisson distribution with mean ``mu``, for photon counts.
 
     The log-mass includes ``-log N!``. With ``mu = 0`` only ``N = 0`` is possible.
@@ -132,7 +146,6 @@ class Poisson(Distribution):
 
     arg_names = ("mu",)
     latex_name = r"\mathrm{Poisson}"
-    discrete = True
     checks_support = True
     arg_constraints = {"mu": nonnegative}
 
@@ -166,38 +179,6 @@ class Poisson(Distribution):
 
     def _saturated(self, x, mu):
         return (x,)
-
-    def validate_data(self, x, node):
-        """Check that the observed counts are non-negative integers.
-
-        Parameters
-        ----------
-        x, node
-            The observed counts and their node, as for
-            :meth:`Distribution.validate_data`.
-
-        Returns
-        -------
-        numpy.ndarray
-            The counts as floats.
-
-        Raises
-        ------
-        ValueError
-            If a count is negative, not an integer, not below 2**53, NaN or
-            infinite; the message gives the first one and its index.
-
-        Examples
-        --------
-        >>> import pgmsim as pg
-        >>> pg.Poisson("mu").validate_data([3, 0, 1], "N")
-        array([3., 0., 1.])
-        >>> pg.Poisson("mu").validate_data([3, -1], "N")
-        Traceback (most recent call last):
-          ...
-        ValueError: Poisson data for node 'N' must be non-negative counts; 1 value(s) are negative, first -1 at index 1
-        """
-        return check_counts(self, super().validate_data(x, node), node)
 
     def loglike(self, x):
         """A function of ``mu`` returning ``sum(logpdf(x))``, fast.
@@ -256,7 +237,7 @@ class Poisson(Distribution):
         return total
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(CountDistribution):
     r"""Negative binomial distribution of mean ``mu`` and dispersion ``alpha``.
 
     Over-dispersed counts: the variance is ``mu + mu**2 / alpha``; a Poisson
@@ -281,7 +262,6 @@ class NegativeBinomial(Distribution):
 
     arg_names = ("mu", "alpha")
     latex_name = r"\mathrm{NegBinomial}"
-    discrete = True
     checks_support = True
     arg_constraints = {"mu": nonnegative, "alpha": positive}
 
@@ -320,31 +300,3 @@ class NegativeBinomial(Distribution):
 
     def _saturated(self, x, mu, alpha):
         return x, alpha
-
-    def validate_data(self, x, node):
-        """Check that the observed counts are non-negative integers.
-
-        Parameters
-        ----------
-        x, node
-            As for :meth:`Distribution.validate_data`.
-
-        Returns
-        -------
-        numpy.ndarray
-            The counts as floats.
-
-        Raises
-        ------
-        ValueError
-            If a count is negative or not an integer.
-
-        Examples
-        --------
-        >>> import pgmsim as pg
-        >>> pg.NegativeBinomial("mu", 2.0).validate_data([0, 1.5], "N")
-        Traceback (most recent call last):
-          ...
-        ValueError: NegativeBinomial data for node 'N' must be integer counts; 1 value(s) are not, first 1.5 at index 1
-        """
-        return check_counts(self, super().validate_data(x, node), node)

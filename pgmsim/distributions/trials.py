@@ -12,7 +12,7 @@ from scipy import special, stats
 
 from .base import Distribution, _overflowed
 from .constraints import Constraint
-from .discrete import check_counts, refuse_data
+from .discrete import CountDistribution, refuse_data
 
 __all__ = ["Binomial", "Bernoulli", "BernoulliLogit", "probability", "trials",
            "log_binomial_coefficient"]
@@ -45,7 +45,7 @@ def log_binomial_coefficient(n, k):
     return -np.log1p(n) - special.betaln(n - k + 1.0, k + 1.0)
 
 
-class Binomial(Distribution):
+class Binomial(CountDistribution):
     r"""Binomial distribution: successes in ``n`` trials of probability ``p`` each.
 
     Detections out of ``n`` attempts, sources of one class among ``n``. The
@@ -70,7 +70,6 @@ class Binomial(Distribution):
 
     arg_names = ("n", "p")
     latex_name = r"\mathrm{Binomial}"
-    discrete = True
     checks_support = True
     arg_constraints = {"n": trials, "p": probability}
 
@@ -109,20 +108,24 @@ class Binomial(Distribution):
     def validate_data(self, x, node):
         """Check that the data are integer counts from 0 to ``n``.
 
+        A constant ``n`` is checked here; ``n`` a fixed input makes the
+        density ``-inf`` where a count exceeds it.
+
         Parameters
         ----------
         x, node
-            As for :meth:`Distribution.validate_data`.
+            As for :meth:`CountDistribution.validate_data`.
 
         Returns
         -------
         numpy.ndarray
-            The counts as floats.
+            ``x``, checked, as floats.
 
         Raises
         ------
         ValueError
-            If a count is negative, not an integer, or above a constant ``n``.
+            As :meth:`CountDistribution.validate_data`, and for a count above
+            a constant ``n``.
 
         Examples
         --------
@@ -132,7 +135,7 @@ class Binomial(Distribution):
           ...
         ValueError: Binomial data for node 'k' must be at most n = 3 (the number of trials); 1 value(s) are above, first 4 at index 2
         """
-        x = check_counts(self, super().validate_data(x, node), node)
+        x = super().validate_data(x, node)
         n = self.args[0]
         if not isinstance(n, str):
             refuse_data(self, x, x > n, node, f"at most n = {n:g} (the number of trials)",
@@ -148,7 +151,7 @@ class Binomial(Distribution):
         Parameters
         ----------
         x : numpy.ndarray
-            The observed counts.
+            The observed successes, as :meth:`validate_data` returns them.
 
         Returns
         -------

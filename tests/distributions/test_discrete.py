@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 import pgmsim as pg
-from pgmsim.distributions.discrete import check_counts
+from pgmsim.distributions.discrete import CountDistribution
 
 
 def nbinom(mu, alpha):
@@ -82,12 +82,14 @@ def test_bad_counts_and_arguments_are_refused():
         pg.NegativeBinomial(-1.0, 1.0)
 
 
-def test_check_counts_names_the_distribution_node_and_first_bad_value():
-    with pytest.raises(ValueError, match=r"Poisson data for node 'N' must be integer counts; "
-                                         r"2 value\(s\) are not, first 0.5 at index 1"):
-        check_counts(pg.Poisson("mu"), np.array([1.0, 0.5, 2.5]), "N")
-    x = np.array([0.0, 4.0])
-    assert check_counts(pg.Poisson("mu"), x, "N") is x
+def test_count_data_are_checked_naming_the_distribution_node_and_first_bad_value():
+    for dist in (pg.Poisson("mu"), pg.NegativeBinomial("mu", 1.0), pg.Binomial(9, "p")):
+        assert isinstance(dist, CountDistribution) and dist.discrete
+        with pytest.raises(ValueError, match=rf"{type(dist).__name__} data for node 'N' must "
+                                             r"be integer counts; 2 value\(s\) are not, "
+                                             r"first 0.5 at index 1"):
+            dist.validate_data(np.array([1.0, 0.5, 2.5]), "N")
+        np.testing.assert_array_equal(dist.validate_data([0, 4], "N"), [0.0, 4.0])
 
 
 def test_over_dispersed_counts_are_fitted():
