@@ -401,7 +401,27 @@ class FactorTerm:
     parents: tuple
 
     def raw(self, values):
-        """The function's value as it returns it, from a dict of node values."""
+        """The function's value as it returns it (its shape is checked when a
+        posterior is built: :func:`pgmsim.graph.checks.check_factors`).
+
+        Parameters
+        ----------
+        values : dict
+            Node values by name, holding at least the parents'.
+
+        Returns
+        -------
+        object
+            What the function returns.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pgmsim.graph.evaluate import FactorTerm
+        >>> term = FactorTerm("psi", lambda a: -0.5 * a**2, ("a",))
+        >>> term.raw({"a": np.array([[1.0], [2.0]])}).shape
+        (2, 1)
+        """
         return self.func(**{p: values[p] for p in self.parents})
 
     def __call__(self, values):
