@@ -477,6 +477,40 @@ class Posterior(PosteriorInterchange):
                             self._param_shapes, self._constants)
         return self._packing.theta_of(draws)
 
+    def prior_transform(self, u):
+        """Parameters from points of the unit cube, for nested sampling.
+
+        The priors in topological order, each by its inverse CDF given the
+        parameters before it; see :mod:`pgmsim.fit.prior_transform`.
+
+        Parameters
+        ----------
+        u : array_like, shape (ndim,) or (n, ndim)
+
+        Returns
+        -------
+        numpy.ndarray, shape (ndim,) or (n, ndim)
+            Uniform ``u`` give draws of the prior.
+
+        Raises
+        ------
+        ValueError
+            If ``u`` is outside the cube; an improper prior or one without an
+            inverse CDF (naming the parameter).
+
+        Examples
+        --------
+        >>> import pgmsim as pg
+        >>> m = pg.Model("counts")
+        >>> _ = m.param("lam", pg.Uniform(0.0, 10.0))
+        >>> _ = m.data("N", pg.Poisson("lam"), plate="obs")
+        >>> m.posterior(data={"N": [3, 5, 4]}).prior_transform([0.25])
+        array([2.5])
+        """
+        from .prior_transform import PriorTransform
+
+        return PriorTransform(self)(u)
+
     def grid(self, x, y, x_values, y_values, at=None, chunk=2048):
         """Log-likelihood, log-prior and log-posterior maps on a grid of two
         parameters, the others held fixed.
