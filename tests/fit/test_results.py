@@ -312,3 +312,40 @@ def test_a_result_without_a_posterior_has_no_units():
         assert [ax.get_ylabel() for ax in fig.axes] == ["F", "w"]
     finally:
         plt.close(fig)
+
+
+def test_trace_and_corner_take_params_by_name_or_entry():
+    names = ["mu", "a[0]", "a[1]", "a[2]"]
+    res = result_of(ar1_chain([0.5] * 4, nsteps=200, nwalkers=6, seed=10), names)
+    fig = res.trace(params=["a"])
+    try:
+        assert [ax.get_ylabel() for ax in fig.axes] == ["a[0]", "a[1]", "a[2]"]
+    finally:
+        plt.close(fig)
+    fig = res.corner(params=["a[2]", "mu"], discard=0, truths={"a": [0.0, 1.0, 2.0]})
+    try:
+        assert len(fig.axes) == 4 and fig.axes[2].get_xlabel() == "a[2]"
+        assert [2.0, 2.0] in [list(line.get_xdata()) for line in fig.axes[0].lines]
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) 'b'"):
+        res.trace(params=["b"])
+    # true values passed where the parameters go: refused, not plotted silently
+    with pytest.raises(TypeError, match="params takes parameter names, got a dict"):
+        res.corner({"mu": 1.0})
+
+
+def test_trace_and_corner_of_a_plate_parameter_use_the_model_s_labels():
+    m = pg.Model("groups")
+    m.plate("g", size=2)
+    m.param("mu", pg.Normal(0.0, 10.0))
+    m.param("a", pg.Normal("mu", 1.0), plate="g")
+    m.data("z", pg.Normal("a", 1.0), plate="g")
+    post = m.posterior(data={"z": [0.5, 1.5]})
+    res = result_of(ar1_chain([0.5] * 3, nsteps=100, nwalkers=6, seed=11), post.param_names,
+                    post)
+    fig = res.trace(params="a[1]")
+    try:
+        assert [ax.get_ylabel() for ax in fig.axes] == [res.labels()[2]]
+    finally:
+        plt.close(fig)
