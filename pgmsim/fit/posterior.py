@@ -432,7 +432,7 @@ class Posterior(PosteriorInterchange):
         if np.isnan(value).any():
             row = theta[np.flatnonzero(np.isnan(value))[0]] if batch else theta
             raise nonfinite_error(self._steps, self._likelihoods, self._values(row, False),
-                                  plain(self.unpack(row)))
+                                  plain(self.unpack(row)), self._factors)
 
     # ------------------------------------------------------------------
     # prior draws and optimisation

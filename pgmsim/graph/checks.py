@@ -425,7 +425,7 @@ def unused_parameters(model):
             if not data.intersection(nx.descendants(model.graph, name))]
 
 
-def nonfinite_error(steps, likelihoods, values, params):
+def nonfinite_error(steps, likelihoods, values, params, factors=()):
     """The error for a log-density that is NaN at a point, naming the first
     node at fault (see :func:`nonfinite_source`).
 
@@ -437,6 +437,8 @@ def nonfinite_error(steps, likelihoods, values, params):
         Values of the parameters and known nodes at the point.
     params : dict
         The parameter values, for the message.
+    factors : sequence of FactorTerm
+        The factor nodes, named when one of them is NaN.
 
     Returns
     -------
@@ -462,6 +464,10 @@ def nonfinite_error(steps, likelihoods, values, params):
             f"node {source.name!r} returned NaN at parameters {params}: check its "
             "function for divisions by zero or logs of negative numbers, or restrict "
             "the priors", source.name, params)
+    for factor in factors:
+        if np.isnan(factor(values)).any():
+            return NonFiniteError(f"factor node {factor.name!r} returned NaN at parameters "
+                                  f"{params}", factor.name, params)
     return NonFiniteError(f"the log-posterior is NaN at parameters {params}", None, params)
 
 

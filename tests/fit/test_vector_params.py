@@ -142,3 +142,30 @@ def test_weighted_least_squares_with_a_design_matrix_in_five_lines():
     # negative control: unweighted least squares is refused
     ols_cov = np.linalg.inv(X.T @ X / np.mean(weights))
     assert not _agrees(samples, ess, ols_cov @ (X.T @ y) * np.mean(weights), ols_cov)
+
+
+def test_hierarchical_vectors_one_point_and_a_batch_agree_with_a_hand_written_sum():
+    m = pg.Model("hierarchy")
+    m.plate("obs", size=3)
+    m.param("tau", pg.HalfNormal(1.0))
+    m.param("mu", pg.Normal(0, 1), shape=2)
+    m.param("beta", pg.MultivariateNormal("mu", cov=np.eye(2)))
+    m.param("gamma", pg.Normal(0, "tau"), shape=3)
+    m.deterministic("s", lambda beta, gamma: np.sum(beta, axis=-1, keepdims=True)
+                    + np.sum(gamma, axis=-1, keepdims=True))
+    m.data("y", pg.Normal("s", 1.0), plate="obs")
+    sim = m.simulate(seed=1)
+    assert [np.shape(sim[n]) for n in ("tau", "mu", "beta", "gamma", "y")] == \
+        [(), (2,), (2,), (3,), (3,)]
+    y = np.array([0.1, 0.2, 0.3])
+    post = m.posterior(data={"y": y})
+    theta = post.sample_prior(seed=2, n=5)
+    v = post.unpack(theta)
+    expected = (stats.halfnorm(scale=1.0).logpdf(v["tau"])
+                + stats.norm(0, 1).logpdf(v["mu"]).sum(axis=1)
+                + [stats.multivariate_normal(mu).logpdf(b) for mu, b in zip(v["mu"], v["beta"])]
+                + stats.norm(0, v["tau"][:, None]).logpdf(v["gamma"]).sum(axis=1)
+                + stats.norm((v["beta"].sum(1) + v["gamma"].sum(1))[:, None], 1.0)
+                .logpdf(y).sum(axis=1))
+    np.testing.assert_allclose(post.log_prob(theta), expected, rtol=1e-10)
+    np.testing.assert_allclose([post.log_prob(t) for t in theta], expected, rtol=1e-10)

@@ -157,3 +157,16 @@ def test_simulate_draws_vectors_and_checks_given_ones():
     with pytest.raises(ValueError, match="'beta' must be of shape \\(4,\\) \\(declared with "
                                          "shape=\\), got shape \\(3,\\)"):
         m.simulate(params={"beta": np.ones(3)}, seed=3)
+
+
+def test_a_factor_that_is_nan_is_named():
+    m = pg.Model("nan")
+    m.param("a", pg.Uniform(0.0, 2.0))
+    m.data("y", pg.Normal("a", 1.0))
+    m.factor("root", lambda a: np.sqrt(a - 1.0))
+    with np.errstate(invalid="ignore"):
+        post = m.posterior(data={"y": 1.0})
+    for theta in ([0.5], [[0.5], [1.5]]):
+        with pytest.raises(pg.NonFiniteError, match="factor node 'root' returned NaN") as err:
+            post.log_prob(theta)
+        assert err.value.node == "root"
