@@ -56,7 +56,8 @@ def main(out):
             log_prob(res.chain[-1])
     np.savez(out, chain=res.chain, log_prob=res.log_prob, workers=pool.size,
              shipped=log_prob.shipped, batches=20)
-    pool.close()
+    # no pool.close(): schwimmbad closes the pool at exit, and a second stop
+    # message to workers that have left makes MPICH kill the job (exit code 9)
 
 
 if __name__ == "__main__":

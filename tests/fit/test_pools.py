@@ -228,12 +228,17 @@ def _mpiexec():
     return shutil.which("mpiexec", path=os.pathsep.join([bin_dir, os.environ.get("PATH", "")]))
 
 
-def test_sample_under_mpiexec_gives_the_serial_chain(serial, tmp_path):
+@pytest.fixture(scope="module")
+def mpiexec():
     pytest.importorskip("mpi4py", reason="MPI tests need pgmsim[mpi] (mpi4py)")
     pytest.importorskip("schwimmbad", reason="MPI tests need pgmsim[mpi] (schwimmbad)")
-    mpiexec = _mpiexec()
-    if mpiexec is None:
+    path = _mpiexec()
+    if path is None:
         pytest.skip("mpiexec not found (pip install 'pgmsim[mpi]' brings MPICH)")
+    return path
+
+
+def test_sample_under_mpiexec_gives_the_serial_chain(serial, tmp_path, mpiexec):
     out = tmp_path / "mpi.npz"
     proc = subprocess.run([mpiexec, "-n", "3", sys.executable, str(SCRIPT), str(out)],
                           capture_output=True, text=True, timeout=300)
@@ -244,3 +249,12 @@ def test_sample_under_mpiexec_gives_the_serial_chain(serial, tmp_path):
     np.testing.assert_array_equal(saved["log_prob"], serial.log_prob)
     # 20 batches of 2 shares: the posterior went to each worker rank about once
     assert 1 <= int(saved["shipped"]) <= 2 * int(saved["workers"])
+
+
+def test_the_documented_mpi_script_runs_as_written(mpiexec):
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "mpi_sample.py"
+    proc = subprocess.run([mpiexec, "-n", "3", sys.executable, str(example), "60"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 worker ranks" in proc.stdout
+    assert all(name in proc.stdout for name in ("x0", "y0", "F", "b", "sigma"))

@@ -1,0 +1,132 @@
+"""Sampling the A1835 cluster on a pool of processes: ``python benchmarks/pools.py``.
+
+The ``xray_cluster`` model on the 648x648 XMM-Newton image of Abell 1835
+(point sources and unexposed pixels dropped: about 1.3e5 pixels), 32 walkers
+from a small ball around the mode, the same seed for every run, sampled
+
+* in one process (``pg.sample(post)``),
+* with ``parallel=2`` (two threads share each batch of walkers),
+* with ``pool=`` a ``multiprocessing`` pool of two processes (each holds a
+  copy of the posterior, sent once per run).
+
+The three are timed in turn, round after round, the order rotating; a run's
+time is the wall time of the whole ``pg.sample`` call (the posterior's trip
+to the workers included). The ratio quoted is the median over rounds of the
+per-round ratio of the one-process time to the other, with the quartiles
+(the noise of the machine). The three chains are checked to be identical.
+"""
+
+from __future__ import annotations
+
+import os
+
+# one core per process for BLAS: the parallelism measured is the pool's and the threads'
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import multiprocessing  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import cases  # noqa: E402
+from timing import paired_ratio, ratio_quartiles  # noqa: E402
+
+import pgmsim as pg  # noqa: E402
+
+__all__ = ["main"]
+
+ONE, THREADS, POOL = "one process", "parallel=2 (threads)", "pool of 2 processes"
+
+
+def machine_load():
+    """CPU pressure (percent of time some task waited for a CPU, last 10 s)
+    and the 1-minute load average: how busy the shared machine was."""
+    pressure = None
+    try:
+        with open("/proc/pressure/cpu") as psi:
+            pressure = float(psi.readline().split()[1].split("=")[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    return {"cpu_pressure": pressure, "load_1min": os.getloadavg()[0]}
+
+
+def main(argv=None):
+    """Run the comparison, print the table and write the JSON.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (``--help`` lists them).
+    """
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-home", default=None,
+                        help="folder holding a1835_xmm/ (default: $PGMSIM_DATA)")
+    parser.add_argument("--nwalkers", type=int, default=32)
+    parser.add_argument("--nsteps", type=int, default=150)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", default=str(HERE / "pools.json"))
+    args = parser.parse_args(argv)
+
+    case = cases.cluster(args.data_home)
+    post = case.post
+
+    def run(**how):
+        with warnings.catch_warnings():  # runs this short are not converged
+            warnings.simplefilter("ignore", pg.ConvergenceWarning)
+            start = time.perf_counter()
+            res = pg.sample(post, nwalkers=args.nwalkers, nsteps=args.nsteps, seed=1,
+                            initial=case.theta, progress=False, **how)
+            return time.perf_counter() - start, res.chain
+
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        runs = {ONE: lambda: run(), THREADS: lambda: run(parallel=2),
+                POOL: lambda: run(pool=pool)}
+        pool.map(abs, range(4))  # the workers have started and imported numpy
+        names = list(runs)
+        times = {name: [] for name in names}
+        chains = {}
+        load = [machine_load()]
+        for r in range(args.rounds):
+            k = r % len(names)
+            for name in names[k:] + names[:k]:
+                seconds, chains[name] = runs[name]()
+                times[name].append(seconds)
+            load.append(machine_load())
+    times = {name: np.array(values) for name, values in times.items()}
+    identical = all(np.array_equal(chains[name], chains[ONE]) for name in names)
+
+    rows = []
+    for name in names:
+        rows.append({"run": name, "median_s": float(np.median(times[name])),
+                     "speedup": paired_ratio(times, ONE, name),
+                     "quartiles": ratio_quartiles(times, ONE, name)})
+    print(f"A1835 cluster, {int(post.sizes['pixels'])} pixels, {args.nwalkers} walkers, "
+          f"{args.nsteps} steps, {args.rounds} rounds; chains identical: {identical}")
+    print("| run | median wall time | speed-up over one process (quartiles) |")
+    print("| --- | --- | --- |")
+    for row in rows:
+        q1, q3 = row["quartiles"]
+        print(f"| {row['run']} | {row['median_s']:.2f} s | "
+              f"{row['speedup']:.2f}x ({q1:.2f}-{q3:.2f}) |")
+    print(f"machine load (CPU pressure %, 1-min load) before and after each round: "
+          f"{[(entry['cpu_pressure'], round(entry['load_1min'], 2)) for entry in load]}")
+    Path(args.json).write_text(json.dumps(
+        {"meta": {**vars(args), "pixels": int(post.sizes["pixels"]),
+                  "cpus": os.cpu_count(), "load": load, "chains_identical": identical},
+         "times": {name: values.tolist() for name, values in times.items()},
+         "rows": rows}, indent=1))
+    if not identical:
+        raise SystemExit("the chains differ: the pool or the threads changed the run")
+
+
+if __name__ == "__main__":
+    main()
