@@ -13,6 +13,10 @@ class, checked for constants and for values known when a posterior is built),
 the binomial and Bernoulli),
 :mod:`.joint` those of several variables (:class:`MapPrior`), :mod:`.multivariate`
 those of vectors (:class:`MultivariateNormal`, :class:`Dirichlet`).
+:mod:`.quantiles` gives the CDF and quantile function of a distribution of one
+variable, on which :mod:`.truncated` builds (:class:`Truncated`);
+:mod:`.mixture` holds :class:`Mixture`, :mod:`.improper` the improper
+:class:`Flat` and :class:`HalfFlat` priors.
 """
 
 from .base import Distribution, UndefinedQuantityError

@@ -76,6 +76,9 @@ class Flat(Distribution):
     #: no normalisation: refused by simulation and prior draws
     improper = True
 
+    def __init__(self):
+        super().__init__()
+
     def _logpdf(self, x):
         return np.where(np.isfinite(x), 0.0, -np.inf)
 

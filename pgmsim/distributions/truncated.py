@@ -25,7 +25,27 @@ _NODES, _WEIGHTS = 0.5 * (_NODES + 1.0), 0.5 * _WEIGHTS
 
 
 def node_or_number(owner, name, value):
-    """``value`` as a float, or as a node name; refused otherwise, naming ``owner`` and ``name``.
+    """``value`` as a float, or as a node name; refused otherwise.
+
+    Parameters
+    ----------
+    owner : str
+        The distribution class, named in messages.
+    name : str
+        The argument, named in messages.
+    value : float or str
+        A finite number, or the name of a node.
+
+    Returns
+    -------
+    float or str
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is neither a number nor a string.
+    ValueError
+        If it is not finite, or not a valid node name.
 
     Examples
     --------
@@ -47,6 +67,15 @@ def node_or_number(owner, name, value):
 
 def unique_parents(args):
     """The node names among ``args``, each once, in order.
+
+    Parameters
+    ----------
+    args : sequence of float or str
+        A distribution's arguments.
+
+    Returns
+    -------
+    tuple of str
 
     Examples
     --------
