@@ -187,11 +187,14 @@ ORACLES = {
 
 
 def all_distributions():
-    # one-variable distributions; the joint ones are tested in distributions/test_joint.py
+    # one-variable distributions; the joint ones are tested in distributions/test_joint.py,
+    # those of vectors in distributions/test_multivariate.py
     return [name for name in distributions.__all__
             if name != "Distribution"
             and issubclass(getattr(distributions, name), distributions.Distribution)
-            and not issubclass(getattr(distributions, name), distributions.JointDistribution)]
+            and not issubclass(getattr(distributions, name),
+                               (distributions.JointDistribution,
+                                distributions.MultivariateDistribution))]
 
 
 def test_every_distribution_has_an_oracle():
