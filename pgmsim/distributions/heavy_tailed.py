@@ -7,7 +7,8 @@ power of ``x`` (the Laplace: as ``exp(-|x|)``), so a few outlying data
 points pull a robust likelihood much less than a Normal one.
 
 Each defines the hooks ``_cdf(x, *params)`` and ``_ppf(q, *params)`` (the
-inverse of the CDF) on which truncation builds. Moments that do not exist
+inverse of the CDF), and ``_sf`` and ``_isf`` for the upper tail, on which
+truncation builds. Moments that do not exist
 (the Cauchy mean, a Student t variance for ``nu <= 2``) raise
 :class:`~pgmsim.distributions.UndefinedQuantityError`.
 """
@@ -137,6 +138,12 @@ class StudentT(Distribution):
     def _ppf(self, q, nu, mu, sigma):
         return mu + sigma * special.stdtrit(nu, q)
 
+    def _sf(self, x, nu, mu, sigma):
+        return special.stdtr(nu, (mu - x) / sigma)
+
+    def _isf(self, q, nu, mu, sigma):
+        return mu - sigma * special.stdtrit(nu, q)
+
     def _typical(self, nu, mu, sigma):
         return mu + 0.0 * (nu + sigma)  # the median
 
@@ -188,11 +195,23 @@ class HalfStudentT(Distribution):
     def _support(self, nu, sigma):
         return (0.0, np.inf)
 
+    # P(|t| <= z) is the incomplete beta function of z**2 / (nu + z**2): no
+    # cancellation near 0 (as in 2 stdtr - 1), and its complement in the upper tail
     def _cdf(self, x, nu, sigma):
-        return np.where(x > 0, 2.0 * special.stdtr(nu, np.maximum(x, 0.0) / sigma) - 1.0, 0.0)
+        u = np.square(np.maximum(x, 0.0) / sigma) / nu
+        return special.betainc(0.5, 0.5 * nu, np.where(u < np.inf, u / (1.0 + u), 1.0))
 
     def _ppf(self, q, nu, sigma):
-        return sigma * special.stdtrit(nu, 0.5 + 0.5 * q)
+        w = special.betaincinv(0.5, 0.5 * nu, q)
+        return sigma * np.sqrt(nu * w / (1.0 - w))
+
+    def _sf(self, x, nu, sigma):
+        u = np.square(np.maximum(x, 0.0) / sigma) / nu
+        return special.betainc(0.5 * nu, 0.5, 1.0 / (1.0 + u))
+
+    def _isf(self, q, nu, sigma):
+        w = special.betaincinv(0.5 * nu, 0.5, q)
+        return sigma * np.sqrt(nu * (1.0 - w) / w)
 
     def _typical(self, nu, sigma):
         return self._ppf(0.5, nu, sigma)  # the median
@@ -253,11 +272,19 @@ class Cauchy(Distribution):
     def _support(self, mu, gamma):
         return (-np.inf, np.inf)
 
+    # arctan2(1, -z) / pi = 1/2 + arctan(z) / pi, without its cancellation in
+    # the lower tail (and arctan2(1, z) / pi in the upper one)
     def _cdf(self, x, mu, gamma):
-        return 0.5 + np.arctan((x - mu) / gamma) / np.pi
+        return np.arctan2(1.0, (mu - x) / gamma) / np.pi
 
     def _ppf(self, q, mu, gamma):
-        return mu + gamma * np.tan(np.pi * (q - 0.5))
+        return mu - gamma / np.tan(np.pi * q)
+
+    def _sf(self, x, mu, gamma):
+        return np.arctan2(1.0, (x - mu) / gamma) / np.pi
+
+    def _isf(self, q, mu, gamma):
+        return mu + gamma / np.tan(np.pi * q)
 
     def _typical(self, mu, gamma):
         return mu + 0.0 * gamma  # the median
@@ -308,8 +335,27 @@ class HalfCauchy(Distribution):
     def _ppf(self, q, gamma):
         return gamma * np.tan(0.5 * np.pi * q)
 
+    def _sf(self, x, gamma):
+        return 2.0 / np.pi * np.arctan2(gamma, np.maximum(x, 0.0))
+
+    def _isf(self, q, gamma):
+        return gamma / np.tan(0.5 * np.pi * q)
+
     def _typical(self, gamma):
         return gamma  # the median
+
+
+def _log_tail_ratio(q):
+    """The standard Laplace quantile: ``ln 2q`` below 1/2, ``-ln 2(1 - q)`` above.
+
+    Examples
+    --------
+    >>> _log_tail_ratio(np.array([0.25, 0.5, 0.75]))
+    array([-0.69314718,  0.        ,  0.69314718])
+    """
+    lower = q < 0.5
+    return np.where(lower, np.log(2.0 * np.where(lower, q, 0.5)),
+                    -np.log(2.0 * (1.0 - np.where(lower, 0.5, q))))
 
 
 class Laplace(Distribution):
@@ -359,8 +405,13 @@ class Laplace(Distribution):
                         1.0 - 0.5 * np.exp(-np.maximum(z, 0.0)))
 
     def _ppf(self, q, mu, b):
-        centred = q - 0.5
-        return mu - b * np.sign(centred) * np.log1p(-2.0 * np.abs(centred))
+        return mu + b * _log_tail_ratio(q)
+
+    def _sf(self, x, mu, b):
+        return self._cdf(2.0 * mu - x, mu, b)  # symmetric about mu
+
+    def _isf(self, q, mu, b):
+        return mu - b * _log_tail_ratio(q)
 
     def _mean(self, mu, b):
         return mu + 0.0 * b
@@ -422,6 +473,12 @@ class InverseGamma(Distribution):
 
     def _ppf(self, q, alpha, beta):
         return beta / special.gammainccinv(alpha, q)
+
+    def _sf(self, x, alpha, beta):
+        return np.where(x > 0, special.gammainc(alpha, beta / np.where(x > 0, x, 1.0)), 1.0)
+
+    def _isf(self, q, alpha, beta):
+        return beta / special.gammaincinv(alpha, q)
 
     def _typical(self, alpha, beta):
         return beta / (alpha + 1.0)  # the mode

@@ -25,6 +25,12 @@ class FoldedAtZero:
     def ppf(self, q):
         return self.frozen.ppf(0.5 + 0.5 * np.asarray(q))
 
+    def sf(self, x):
+        return np.where(np.asarray(x) >= 0, 2.0 * self.frozen.sf(x), 1.0)
+
+    def isf(self, q):
+        return self.frozen.isf(0.5 * np.asarray(q))
+
 
 # (pgmsim distribution, scipy equivalent, points inside, points outside)
 CASES = [
@@ -223,3 +229,16 @@ def test_priors_of_one_point_and_of_a_batch_equal_the_sum_of_scipy_densities():
                     + stats.t(3.0, value["StudentT"], value["Laplace"]).logpdf(y).sum())
     np.testing.assert_allclose(post.log_prob(theta), want, rtol=1e-10)
     np.testing.assert_allclose([post.log_prob(row) for row in theta], want, rtol=1e-10)
+
+
+@pytest.mark.parametrize("dist, ref, inside, outside", CASES, ids=IDS)
+def test_upper_tail_hooks_keep_their_digits_far_out(dist, ref, inside, outside):
+    # far in the upper tail 1 - cdf is 0 or noise; the survival function is not
+    x = np.array([float(ref.ppf(0.5)), float(ref.isf(1e-8)), float(ref.isf(1e-14))])
+    np.testing.assert_allclose(dist._sf(x, *dist.args), ref.sf(x), rtol=1e-9)
+    q = np.array([0.4, 1e-8, 1e-14])
+    np.testing.assert_allclose(dist._isf(q, *dist.args), ref.isf(q), rtol=1e-9)
+    # and the lower tail its own
+    q_low = np.array([1e-14, 1e-8])
+    np.testing.assert_allclose(dist._cdf(dist._ppf(q_low, *dist.args), *dist.args), q_low,
+                               rtol=1e-6)
