@@ -16,6 +16,11 @@ CASES = [
     (pg.Exponential(0.5), stats.expon(scale=2.0), [0.0, 1.0, 10.0], [-1.0]),
     (pg.Gamma(2.5, 1.5), stats.gamma(2.5, scale=1 / 1.5), [0.01, 1.0, 6.0], [0.0, -1.0]),
     (pg.Beta(2.0, 5.0), stats.beta(2.0, 5.0), [0.01, 0.3, 0.99], [0.0, 1.0, -0.5, 1.5]),
+    (pg.StudentT(3.0, 1.0, 2.0), stats.t(3.0, 1.0, 2.0), [-50.0, 1.0, 9.0], []),
+    (pg.Cauchy(0.5, 2.0), stats.cauchy(0.5, 2.0), [-1e4, 0.5, 30.0], []),
+    (pg.HalfCauchy(5.0), stats.halfcauchy(scale=5.0), [0.0, 5.0, 1e4], [-0.1]),
+    (pg.Laplace(-1.0, 0.5), stats.laplace(-1.0, 0.5), [-8.0, -1.0, 3.0], []),
+    (pg.InverseGamma(2.5, 1.5), stats.invgamma(2.5, scale=1.5), [0.01, 1.0, 40.0], [0.0, -1.0]),
 ]
 
 
