@@ -249,6 +249,9 @@ class Bernoulli(Distribution):
         p = self._probability(arg)
         return p * (1.0 - p)
 
+    def _saturated(self, x, arg):
+        return (x,)  # p = x: a density of 1
+
     def validate_data(self, x, node):
         """Check that the data are 0 or 1.
 
@@ -315,4 +318,7 @@ class BernoulliLogit(Bernoulli):
         # ln p = -ln(1 + exp(-eta)) and ln(1 - p) = -ln(1 + exp(eta))
         out = -np.logaddexp(0.0, np.where(x == 1, -eta, eta))
         return np.where((x == 0) | (x == 1), out, -np.inf)
+
+    def _saturated(self, x, eta):
+        return (np.where(x == 1, np.inf, -np.inf),)
 

@@ -231,3 +231,16 @@ def test_beta_binomial_conjugate_posterior_mean_and_sd():
     wrong = stats.beta(a + k.sum() / 2, b + (n - k).sum() / 2)
     assert abs(samples.mean() - wrong.mean()) > 4.5 * mean_error or \
         abs(samples.var() - wrong.var()) > 4.5 * var_error
+
+
+@pytest.mark.parametrize("dist, p", [
+    (pg.Binomial(8, "q"), 0.3), (pg.Bernoulli("q"), 0.3),
+    (pg.BernoulliLogit("q"), special.logit(0.3)),
+], ids=["Binomial", "Bernoulli", "BernoulliLogit"])
+def test_deviance_is_twice_the_log_ratio_to_the_saturated_model(dist, p):
+    x = np.array([0.0, 1.0]) if dist.args[0] == "q" else np.array([0.0, 3.0, 8.0])
+    n = 1 if dist.args[0] == "q" else 8
+    params = (p,) if dist.args[0] == "q" else (8.0, p)
+    saturated = stats.binom(n, x / n).logpmf(x)
+    want = 2.0 * (saturated - stats.binom(n, 0.3).logpmf(x))
+    np.testing.assert_allclose(dist.deviance(x, params=params), want, rtol=1e-12)
