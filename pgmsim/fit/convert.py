@@ -37,11 +37,12 @@ def import_arviz():
     Returns
     -------
     module
+        ArviZ itself.
 
     Raises
     ------
     ImportError
-        If ArviZ is not installed.
+        If ArviZ is not installed; the message gives the command that installs it.
 
     Examples
     --------
