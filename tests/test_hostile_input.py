@@ -711,7 +711,7 @@ MISTAKES = {
                                                 ("deterministic", "b", lambda a, c: a)),
                                         pg.ModelError, ("'b'", "'c'")),
     "node that reads itself": M(self_reading_node, pg.ModelError, ("'b'",)),
-    "label not a string": M(declare(("param", "a", pg.Normal(0, 1), None, 3)),
+    "label not a string": M(declare(("param", "a", pg.Normal(0, 1), None, None, None, 3)),
                             pg.ModelError, ("'a'",)),
     "plate declared twice": M(declare(("plate", "obs", 3), ("plate", "obs", 3)),
                               pg.ModelError, ("'obs'",)),
