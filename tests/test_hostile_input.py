@@ -188,13 +188,17 @@ ORACLES = {
 
 def all_distributions():
     # one-variable distributions; the joint ones are tested in distributions/test_joint.py,
-    # those of vectors in distributions/test_multivariate.py
+    # those of vectors in distributions/test_multivariate.py, those made of other
+    # distributions and the improper ones (no scipy oracle) in
+    # distributions/test_truncated.py, test_mixture.py and test_improper.py
     return [name for name in distributions.__all__
             if name != "Distribution"
             and issubclass(getattr(distributions, name), distributions.Distribution)
             and not issubclass(getattr(distributions, name),
                                (distributions.JointDistribution,
-                                distributions.MultivariateDistribution))]
+                                distributions.MultivariateDistribution,
+                                distributions.Truncated, distributions.Mixture,
+                                distributions.Flat))]
 
 
 def test_every_distribution_has_an_oracle():

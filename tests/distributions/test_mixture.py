@@ -4,6 +4,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 from scipy import stats
 
 import pgmsim as pg
@@ -182,3 +184,15 @@ def test_outlier_model_simulates_and_factorizes():
     sim = m.simulate(inputs={"x": np.linspace(0, 10, 30), "sigma_y": np.ones(30)}, seed=4)
     assert sim["y"].shape == (30,)
     assert "prod_k p(y_k | slope, intercept, f, mu_bg, sigma_bg)" in str(m.factorization())
+
+
+@settings(max_examples=60, deadline=None)
+@given(params=hs.tuples(*[hs.floats()] * 4),
+       x=hs.lists(hs.floats(), min_size=1, max_size=6))
+def test_density_is_never_nan_even_with_invalid_node_arguments(params, x):
+    dist = pg.Mixture("p0", [pg.Normal("p1", "p2"), pg.Exponential("p3")])
+    x = np.array(x)
+    out = dist.logpdf(x, params=params)
+    assert out.shape == x.shape and not np.any(np.isnan(out))
+    valid = pg.Mixture(0.3, [pg.Normal(0.0, 1.0), pg.Exponential(2.0)])
+    assert np.array_equal(valid.logpdf(x), [valid.logpdf(v) for v in x])

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 from scipy import integrate, stats
 
 import pgmsim as pg
@@ -160,3 +162,24 @@ def test_ordered_pair_in_one_line():
     sim = m.simulate(seed=3)
     assert sim["mu2"] >= sim["mu1"]
     assert "p(mu2 | mu1)" in str(m.factorization())
+
+
+@settings(max_examples=60, deadline=None)
+@given(params=hs.tuples(*[hs.floats()] * 4),
+       x=hs.lists(hs.floats(), min_size=1, max_size=6))
+def test_density_is_never_nan_even_with_invalid_node_arguments(params, x):
+    dist = pg.Truncated(pg.Normal("p0", "p1"), low="p2", high="p3")
+    x = np.array(x)
+    out = dist.logpdf(x, params=params)
+    assert out.shape == x.shape and not np.any(np.isnan(out))
+    valid = pg.Truncated(pg.Gamma(2.0, 1.0), low=0.5, high=4.0)
+    assert np.array_equal(valid.logpdf(x), [valid.logpdf(v) for v in x])
+
+
+@settings(max_examples=60, deadline=None)
+@given(low=hs.floats(-30, 30), width=hs.floats(1e-3, 30), seed=hs.integers(0, 2**32 - 1))
+def test_draws_stay_inside_the_bounds_wherever_they_are(low, width, seed):
+    dist = pg.Truncated(pg.Normal(0.0, 1.0), low=low, high=low + width)
+    draws = dist.sample(seed, size=50)
+    assert np.all((draws >= low) & (draws <= low + width))
+    assert np.all(np.isfinite(dist.logpdf(draws)))

@@ -62,6 +62,6 @@ def test_mixture_model_is_calibrated():
 
 
 def test_mixture_model_with_a_wrong_background_fails():
-    wrong = pg.sbc(mixture_model(), fit_model=mixture_model(background=1.5), n_sims=100,
+    wrong = pg.sbc(mixture_model(), fit_model=mixture_model(background=1.5), n_sims=50,
                    seed=22, **SETTINGS)
     assert not wrong.passed(ALPHA), wrong.table()
