@@ -102,8 +102,11 @@ def simulate(model, inputs=None, params=None, seed=None, sizes=None):
             shape = _plate_shape(model, node, sizes)
             args = item.arguments(values)
             # a multivariate prior draws one vector of the node's shape
+            # a vector argument (a mixture's weights) does not set the draws' shape
+            events = getattr(node.distribution, "arg_event_ndims", None) or (0,) * len(args)
             size = shape if getattr(node.distribution, "event_ndim", 0) else \
-                np.broadcast_shapes(shape, *(np.shape(a) for a in args))
+                np.broadcast_shapes(shape, *(np.shape(a)[:np.ndim(a) - k]
+                                             for a, k in zip(args, events)))
             refuse_improper(node.name, item.distribution)
             try:
                 values.update(item.draw(rng, size, args))

@@ -126,6 +126,8 @@ class Mixture(Distribution):
             self.args += comp.args
             self.arg_constraints.update({f"{n}_{k}": _renamed(c, k)
                                          for n, c in comp.arg_constraints.items()})
+        # a node of weights is a vector along its last axis
+        self.arg_event_ndims = tuple(int(name == "weights") for name in self.arg_names)
         if "w" in self.arg_constraints and isinstance(self.args[0], float):
             if not 0 <= self.args[0] <= 1:
                 raise ValueError(f"Mixture needs 0 <= w <= 1, got w={self.args[0]:g}")
@@ -136,8 +138,13 @@ class Mixture(Distribution):
         return unique_parents(self.args)
 
     # -- the arguments: the weights, then each component's --------------------
-    def _split(self, params):
-        """The weights (one array per component) and each component's arguments."""
+    def _split(self, params, ndim=None):
+        """The weights (one array per component) and each component's arguments.
+
+        A vector of weights of shape ``(..., C)`` gives each weight the
+        leading axes of the result: ``ndim`` axes in all (draws), or, by
+        default, one more than it has (a column against a plate).
+        """
         start = len(self._weight_args)
         given = params[:start]
         ncomp = len(self.components)
@@ -149,7 +156,9 @@ class Mixture(Distribution):
                 raise ValueError(f"Mixture weights {self.args[0]!r} must hold {ncomp} weights "
                                  f"along their last axis, got shape {vector.shape}")
             # a batch of walkers (nwalkers, C): one weight per walker, as a column
-            weights = [vector[c] if vector.ndim == 1 else vector[..., c, None]
+            pad = 1 if ndim is None else max(ndim - vector.ndim + 1, 0)
+            weights = [vector[c] if vector.ndim == 1 else
+                       vector[..., c].reshape(vector.shape[:-1] + (1,) * pad)
                        for c in range(ncomp)]
         else:
             weights = list(given)
@@ -185,10 +194,11 @@ class Mixture(Distribution):
         return tuple(float(s) if np.ndim(s) == 0 else s for s in (low, high))
 
     def _sample(self, rng, size, *params):
-        weights, parts = self._split(params)
+        _, parts = self._split(params)
         shape = np.broadcast_shapes(() if size is None else np.atleast_1d(size),
-                                    *(np.shape(w) for w in weights),
                                     *(np.shape(p) for args in parts for p in args))
+        weights, _ = self._split(params, ndim=len(shape))
+        shape = np.broadcast_shapes(shape, *(np.shape(w) for w in weights))
         # the component first: the first whose cumulative weight exceeds u
         u, chosen = rng.random(shape), np.zeros(shape, dtype=int)
         cumulative = 0.0

@@ -196,3 +196,31 @@ def test_density_is_never_nan_even_with_invalid_node_arguments(params, x):
     assert out.shape == x.shape and not np.any(np.isnan(out))
     valid = pg.Mixture(0.3, [pg.Normal(0.0, 1.0), pg.Exponential(2.0)])
     assert np.array_equal(valid.logpdf(x), [valid.logpdf(v) for v in x])
+
+
+def test_dirichlet_weights_in_a_model():
+    m = pg.Model("three")
+    m.plate("obs", size=3000)
+    m.param("w", pg.Dirichlet([2.0, 2.0, 2.0]))
+    m.param("mu", pg.Normal(0, 3))
+    m.data("y", pg.Mixture("w", [pg.Normal(-5, 1), pg.Normal("mu", 1), pg.Normal(5, 1)]),
+           plate="obs")
+    sim = m.simulate(params={"w": np.array([0.1, 0.2, 0.7]), "mu": 0.0}, seed=1)
+    counts = np.histogram(sim["y"], [-np.inf, -2.5, 2.5, np.inf])[0]
+    assert stats.chisquare(counts, 3000 * np.array([0.1, 0.2, 0.7])).pvalue > 1e-3
+    post = m.posterior(data={"y": sim["y"]})
+    theta = post.sample_prior(0, 4)
+    np.testing.assert_allclose(post.log_prob(theta), [post.log_prob(t) for t in theta])
+    best = post.find_map(initial={"w": np.array([1 / 3] * 3), "mu": 1.0}, seed=0)
+    np.testing.assert_allclose(best.params["w"], [0.1, 0.2, 0.7], atol=0.03)
+
+
+def test_a_mixture_prior_with_dirichlet_weights():
+    m = pg.Model("prior")
+    m.param("w", pg.Dirichlet([2.0, 2.0, 2.0]))
+    m.param("z", pg.Mixture("w", [pg.Normal(-5, 1), pg.Normal(0, 1), pg.Normal(5, 1)]))
+    m.data("y", pg.Normal("z", 1.0))
+    post = m.posterior(data={"y": 0.3})
+    theta = post.sample_prior(0, 500)
+    np.testing.assert_allclose(post.log_prob(theta[:5]), [post.log_prob(t) for t in theta[:5]])
+    assert np.all(np.isfinite(post.log_prob(theta)))
