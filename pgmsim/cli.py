@@ -369,7 +369,10 @@ def _parser():
     render = commands.add_parser("render", help="draw a model's PGM")
     render.add_argument("name", help=MODEL_HELP)
     render.add_argument("-o", "--output", default="pgm.png",
-                        help="image file, PNG, PDF or SVG (default: %(default)s)")
+                        help="image file, PNG, PDF or SVG, or .tex for tikz-bayesnet "
+                             "source (default: %(default)s)")
+    render.add_argument("--standalone", action="store_true",
+                        help="with a .tex OUTPUT: a whole document that compiles alone")
     render.add_argument("--forward", action="store_true",
                         help="draw data as unobserved (the mock-data view)")
     render.add_argument("--overwrite", action="store_true",
@@ -409,9 +412,18 @@ def _render(args):
     from matplotlib.backend_bases import FigureCanvasBase
 
     source = load_model(args.name, MODELS)
-    output = check_output_file(args.output, sorted(FigureCanvasBase.get_supported_filetypes()),
+    output = check_output_file(args.output,
+                               sorted(FigureCanvasBase.get_supported_filetypes()) + ["tex"],
                                overwrite=args.overwrite)
-    source.build().render(observed=not args.forward).savefig(output)
+    tikz = output.suffix.lower() == ".tex"
+    if args.standalone and not tikz:
+        raise ValueError(f"--standalone makes a LaTeX document: name the --output file "
+                         f"*.tex, not {output.name!r}")
+    if tikz:
+        output.write_text(source.build().render(observed=not args.forward, format="tikz",
+                                                standalone=args.standalone))
+    else:
+        source.build().render(observed=not args.forward).savefig(output)
     print(f"wrote {output}")
 
 

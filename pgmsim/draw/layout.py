@@ -22,17 +22,32 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import checks
+from .labels import place_labels
+from .ordering import canonical_order, neighbours, sorted_plates
 from ..graph.nodes import NodeKind
 
-__all__ = ["Layout", "layout", "NODE_RADIUS", "DOT_RADIUS"]
+__all__ = ["Layout", "layout", "NODE_RADIUS", "DOT_RADIUS", "DET_RADIUS", "FACTOR_RADIUS",
+           "PROBLEM_KINDS"]
 
 #: radius of a parameter or data node, in layout units (one column = 1)
 NODE_RADIUS = 0.25
-#: radius of a fixed-input or deterministic dot
+#: radius of a fixed-input dot
 DOT_RADIUS = 0.06
+#: radius at which arrows into a deterministic dot stop: their heads spread
+#: around the dot instead of piling up on it
+DET_RADIUS = 0.16
+#: radius of the circle around the small square of a factor (``m.factor``):
+#: the layout keeps the square's corners clear
+FACTOR_RADIUS = 0.1
+#: the :class:`Layout` checks that :meth:`Layout.problems` gathers
+PROBLEM_KINDS = ("overlapping_nodes", "hidden_edges", "misplaced_nodes",
+                 "overlapping_plates", "crowded_arrowheads", "crossed_labels")
+_RADII = {NodeKind.PARAMETER: NODE_RADIUS, NodeKind.DATA: NODE_RADIUS,
+          NodeKind.FIXED: DOT_RADIUS, NodeKind.DETERMINISTIC: DET_RADIUS,
+          NodeKind.FACTOR: FACTOR_RADIUS}
 _ROW_GAP = 1.0
 _PLATE_PAD = 0.4
-_CLEARANCE = 0.06
 
 
 @dataclass
@@ -54,6 +69,9 @@ class Layout:
     links : list of tuple
         Undirected ``(node, node)`` pairs: parameters that share a joint
         prior, drawn joined by a line.
+    labels : dict
+        Boxes ``(x0, y0, x1, y1)`` of the labels drawn outside a node: node
+        name (dots) or ``"plate:<name>"`` to its box.
 
     Examples
     --------
@@ -72,9 +90,10 @@ class Layout:
     edges: list = field(default_factory=list)
     members: dict = field(default_factory=dict)
     links: list = field(default_factory=list)
+    labels: dict = field(default_factory=dict)
 
     def overlapping_nodes(self):
-        """Pairs of nodes whose discs overlap.
+        """Pairs of nodes whose discs overlap; see :func:`.checks.overlapping_nodes`.
 
         Returns
         -------
@@ -89,14 +108,7 @@ class Layout:
         >>> layout(xray_agn.build()).overlapping_nodes()
         []
         """
-        names = list(self.positions)
-        out = []
-        for i, a in enumerate(names):
-            for b in names[i + 1:]:
-                d = np.hypot(*np.subtract(self.positions[a], self.positions[b]))
-                if d < self.radii[a] + self.radii[b] + _CLEARANCE:
-                    out.append((a, b))
-        return out
+        return checks.overlapping_nodes(self)
 
     def hidden_edges(self):
         """``(edge, node)`` pairs where an edge passes under a node it does not touch.
@@ -110,19 +122,12 @@ class Layout:
         --------
         >>> from pgmsim.draw.layout import layout
         >>> from pgmsim.models import xray_agn
-        >>> plan = layout(xray_agn.build(), positions={"x0": (1.65, -1.0)})
-        >>> plan.hidden_edges()  # x0 moved onto the arrow from F to mu
-        [(('F', 'mu'), 'x0')]
+        >>> plan = layout(xray_agn.build())
+        >>> plan.positions["x0"] = plan.positions["N"][0], plan.positions["N"][1] + 0.5
+        >>> (("mu", "N"), "x0") in plan.hidden_edges()  # x0 moved onto the arrow to N
+        True
         """
-        out = []
-        for edge in self.edges + self.links:
-            p, q = (np.asarray(self.positions[n], float) for n in edge)
-            for name, c in self.positions.items():
-                if name in edge:
-                    continue
-                if _segment_distance(np.asarray(c, float), p, q) < self.radii[name] + _CLEARANCE:
-                    out.append((edge, name))
-        return out
+        return checks.hidden_edges(self)
 
     def misplaced_nodes(self):
         """``(node, plate)`` pairs: a node inside a plate it is not on, or outside its own.
@@ -139,22 +144,86 @@ class Layout:
         >>> ("x0", "pixels") in plan.misplaced_nodes()  # x0 moved into the plate
         True
         """
-        out = []
-        for plate, (x, y, w, h) in self.plates.items():
-            for name, (px, py) in self.positions.items():
-                inside = x < px < x + w and y < py < y + h
-                if inside != (name in self.members[plate]):
-                    out.append((name, plate))
-        return out
+        return checks.misplaced_nodes(self)
 
-    def problems(self):
-        """Every overlap, hidden edge and misplaced node; empty when the layout is clean.
+    def overlapping_plates(self):
+        """Sibling plates that meet, or a nested plate sticking out of its outer one.
 
         Returns
         -------
         list of tuple
-            :meth:`overlapping_nodes`, then :meth:`hidden_edges`, then
-            :meth:`misplaced_nodes`.
+            ``(plate, plate)`` pairs.
+
+        Examples
+        --------
+        >>> from pgmsim.draw.layout import layout
+        >>> from pgmsim.models import spectrum_2d
+        >>> layout(spectrum_2d.build()).overlapping_plates()
+        []
+        """
+        return checks.overlapping_plates(self)
+
+    def crowded_arrowheads(self):
+        """Pairs of arrows into one node whose heads would touch.
+
+        Returns
+        -------
+        list of tuple
+            ``((parent, child), (parent, child))``, closer than
+            :func:`.checks.min_arrow_angle` of the child's radius.
+
+        Examples
+        --------
+        >>> from pgmsim.draw.layout import layout
+        >>> from pgmsim.models import xray_cluster
+        >>> layout(xray_cluster.build()).crowded_arrowheads()
+        []
+        """
+        return checks.crowded_arrowheads(self)
+
+    def crossed_labels(self):
+        """Labels of dots and plates touched by an edge, a node, a plate side or a label.
+
+        Returns
+        -------
+        list of tuple
+            ``(label, thing)``; see :func:`.checks.crossed_labels`.
+
+        Examples
+        --------
+        >>> from pgmsim.draw.layout import layout
+        >>> from pgmsim.models import xray_cluster
+        >>> layout(xray_cluster.build()).crossed_labels()
+        []
+        """
+        return checks.crossed_labels(self)
+
+    def crossings(self):
+        """Pairs of edges that cross: counted, not a defect (some graphs need them).
+
+        Returns
+        -------
+        list of tuple
+            ``(edge, edge)`` pairs.
+
+        Examples
+        --------
+        >>> from pgmsim.draw.layout import layout
+        >>> from pgmsim.models import xray_agn
+        >>> len(layout(xray_agn.build()).crossings()) >= 0
+        True
+        """
+        return checks.edge_crossings(self)
+
+    def problems(self):
+        """Every defect of the drawing; empty when the layout is clean.
+
+        Returns
+        -------
+        list of tuple
+            :meth:`overlapping_nodes`, :meth:`hidden_edges`,
+            :meth:`misplaced_nodes`, :meth:`overlapping_plates`,
+            :meth:`crowded_arrowheads` then :meth:`crossed_labels`.
 
         Examples
         --------
@@ -163,7 +232,7 @@ class Layout:
         >>> layout(xray_agn.build()).problems()
         []
         """
-        return (self.overlapping_nodes() + self.hidden_edges() + self.misplaced_nodes())
+        return [item for kind in PROBLEM_KINDS for item in getattr(self, kind)()]
 
     def bounds(self):
         """``(xmin, ymin, xmax, ymax)`` of everything drawn.
@@ -192,15 +261,9 @@ class Layout:
         return min(xs), min(ys), max(xs), max(ys)
 
 
-def _segment_distance(c, p, q):
-    d = q - p
-    t = np.clip(np.dot(c - p, d) / max(np.dot(d, d), 1e-12), 0.0, 1.0)
-    return float(np.hypot(*(p + t * d - c)))
-
-
 def _ranks(model):
     graph = model.graph
-    order = model.order
+    order = canonical_order(model)
     rank = {}
     for n in order:
         parents = list(graph.predecessors(n))
@@ -301,17 +364,18 @@ def layout(model, positions=None):
                          f"known nodes: {', '.join(model.graph)}")
     graph = model.graph
     rank, members = _ranks(model)
-    radii = {n: NODE_RADIUS if model.node(n).kind.stochastic else DOT_RADIUS for n in graph}
+    radii = {n: _RADII[model.node(n).kind] for n in graph}
     x = {}
+    order = canonical_order(model)
+    plates = sorted_plates(model, model.plates)
 
     # innermost plates first: each becomes a block of columns
-    depth = {p: len(model.plate_chain(p)) for p in model.plates}
-    groups = sorted(model.plates, key=lambda p: -depth[p]) + [None]
+    depth = {p: len(model.plate_chain(p)) for p in plates}
+    groups = sorted(plates, key=lambda p: -depth[p]) + [None]
     for group in groups:
-        direct = [n for n in model.order if model.node(n).plate == group]
-        children = [p for p in model.plates
-                    if model.plates[p].within == group and members[p]]
-        # child blocks side by side, left to right in declaration order
+        direct = [n for n in order if model.node(n).plate == group]
+        children = [p for p in plates if model.plates[p].within == group and members[p]]
+        # child blocks side by side, left to right in the order of their members
         cursor = 0.0
         blocks = []
         for child in children:
@@ -326,15 +390,15 @@ def layout(model, positions=None):
             blocks.append((cursor, right, min(rows), max(rows)))
             cursor = right + 0.6
         # direct nodes, row by row, near the mean of their placed neighbours
-        for sweep in range(2):
-            for row in sorted({rank[n] for n in direct}, reverse=bool(sweep)):
+        # barycentre sweeps, down then up, twice: fewer crossings between rows
+        for sweep in range(4):
+            for row in sorted({rank[n] for n in direct}, reverse=bool(sweep % 2)):
                 in_row = [n for n in direct if rank[n] == row]
                 forbidden = [(a - NODE_RADIUS - 0.15, b + NODE_RADIUS + 0.15)
                              for a, b, top, bottom in blocks if top <= row <= bottom]
                 want = {}
                 for i, n in enumerate(in_row):
-                    near = [x[m] for m in (*graph.predecessors(n), *graph.successors(n))
-                            if m in x and m not in in_row]
+                    near = [x[m] for m in neighbours(graph, n) if m in x and m not in in_row]
                     want[n] = float(np.mean(near)) if near else x.get(n, float(i))
                 ordered = sorted(in_row, key=lambda n: want[n])
                 placed = _spread([want[n] for n in ordered], forbidden)
@@ -345,13 +409,13 @@ def layout(model, positions=None):
                 for n, px in zip(ordered, placed):
                     x[n] = px
 
-    pos = {n: (x[n], -_ROW_GAP * rank[n]) for n in graph}
+    pos = {n: (float(x[n]), -_ROW_GAP * rank[n]) for n in graph}
     pos.update({n: tuple(map(float, p)) for n, p in positions.items()})
     groups = dict.fromkeys(model.prior_group(n) for n in graph)
-    links = [pair for g in groups for pair in zip(g[:-1], g[1:])]
-    result = Layout(positions=pos, radii=radii, edges=list(graph.edges), links=links,
+    links = sorted(pair for g in groups for pair in zip(g[:-1], g[1:]))
+    result = Layout(positions=pos, radii=radii, edges=sorted(graph.edges), links=links,
                     members=members)
-    _place_plates(model, result)
+    _finish(model, result)
     _repair(model, result, fixed=set(positions))
     return result
 
@@ -359,7 +423,7 @@ def layout(model, positions=None):
 def _place_plates(model, result):
     depth = {p: len(model.plate_chain(p)) for p in model.plates}
     result.plates = {}
-    for plate in sorted(model.plates, key=lambda p: -depth[p]):
+    for plate in sorted(model.plates, key=lambda p: (-depth[p], p)):
         inside = result.members[plate]
         if not inside:
             continue
@@ -377,33 +441,74 @@ def _place_plates(model, result):
         result.plates[plate] = (x0, y0, x1 - x0, y1 - y0)
 
 
-def _repair(model, result, fixed, max_moves=200):
-    """Move nodes sideways until no edge passes under a node and nothing overlaps."""
-    for _ in range(max_moves):
-        problems = result.problems()
-        if not problems:
-            return
-        culprits = []
-        for item in problems:
-            if isinstance(item[0], tuple):      # (edge, node): move the node
-                culprits.append(item[1])
-            else:                               # node pair or (node, plate)
-                culprits.append(item[0] if item[0] not in model.plates else item[1])
-        movable = [n for n in culprits if n not in fixed and n in result.positions]
-        if not movable:
-            return
-        best = None
-        for name in dict.fromkeys(movable):
-            x0, y0 = result.positions[name]
-            for step in (0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.0, -2.0, 3.0, -3.0):
-                result.positions[name] = (x0 + step, y0)
-                _place_plates(model, result)
-                count = len(result.problems())
-                if best is None or count < best[0]:
-                    best = (count, name, (x0 + step, y0))
-            result.positions[name] = (x0, y0)
-            _place_plates(model, result)
-        if best[0] >= len(problems):
-            return
-        result.positions[best[1]] = best[2]
-        _place_plates(model, result)
+def _finish(model, result, labels=True):
+    """Plates around the nodes, then the labels beside the dots."""
+    _place_plates(model, result)
+    if labels:
+        place_labels(model, result)
+
+
+def _culprits(model, result, kind, item):
+    """The nodes whose moving sideways may cure one defect."""
+    if kind == "crowded_arrowheads":
+        return [item[0][0], item[1][0], item[0][1]]
+    if kind == "hidden_edges":
+        return [item[1], *item[0]]
+    if kind == "overlapping_plates":
+        return sorted(result.members[item[0]] ^ result.members[item[1]])
+    names = [n for part in item for n in (part if isinstance(part, tuple) else (part,))]
+    names = [n.removeprefix("plate:") for n in names]
+    return [n for n in names if n in result.positions] or [
+        n for n in names if n in result.members for n in sorted(result.members[n])]
+
+
+def _repair(model, result, fixed, max_tries=4000):
+    """Move nodes sideways until the layout has no defect, no move helps, or
+    ``max_tries`` moves were tried: nodes, edges and plates first, then
+    labels, which are costlier to check."""
+    tries = [max_tries]
+    for kinds in (PROBLEM_KINDS[:-1], PROBLEM_KINDS):
+        labels = "crossed_labels" in kinds
+        _finish(model, result, labels)
+        while tries[0] > 0:
+            found = {kind: getattr(result, kind)() for kind in kinds}
+            count = sum(map(len, found.values()))
+            culprits = [n for kind, items in found.items() for item in items
+                        for n in _culprits(model, result, kind, item)]
+            movable = [n for n in dict.fromkeys(culprits) if n not in fixed]
+            # the first move that lowers the count of defects is taken
+            if not any(_improves(model, result, name, (count, kinds, labels), fixed, tries)
+                       for name in movable):
+                break
+    _finish(model, result)
+
+
+def _defects(result, kinds):
+    return sum(len(getattr(result, kind)()) for kind in kinds)
+
+
+def _improves(model, result, name, target, fixed, tries):
+    """Try steps sideways, pushes of the row and swaps within the row for one
+    node; keep the first move that brings the defects below ``target``."""
+    count, kinds, labels = target
+    x0, y0 = result.positions[name]
+    steps = (0.25, -0.25, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.0, -2.0, 3.0, -3.0, 4.0, -4.0)
+    row = sorted(n for n in result.positions if n != name and n not in fixed
+                 and result.positions[n][1] == y0)
+    moves = [{name: (x0 + step, y0)} for step in steps]
+    # push: the node and the rest of its row on the side it moves to
+    moves += [{n: (result.positions[n][0] + step, y0)
+               for n in [name, *row] if (result.positions[n][0] - x0) * step >= 0}
+              for step in steps]
+    moves += [{name: result.positions[other], other: (x0, y0)} for other in row]
+    for move in moves:
+        if tries[0] <= 0:
+            return False
+        tries[0] -= 1
+        before = {n: result.positions[n] for n in move}
+        result.positions.update(move)
+        _finish(model, result, labels)
+        if _defects(result, kinds) < count:
+            return True
+        result.positions.update(before)
+    return False

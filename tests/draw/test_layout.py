@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import pgmsim as pg
-from pgmsim.draw.layout import DOT_RADIUS, NODE_RADIUS, Layout, layout
+from pgmsim.draw.layout import DET_RADIUS, DOT_RADIUS, NODE_RADIUS, Layout, layout
+from pgmsim.graph.nodes import NodeKind
 from pgmsim.models import (ccd_frames, point_source_image, source_with_prior_map,
                            spectrum_2d, xray_agn, xray_cluster)
 
@@ -30,6 +31,10 @@ BUILDERS = {
     "two plates": build_two_plate_model,
     "nested plates": build_nested_plate_model,
 }
+
+# arrows into a deterministic dot stop on a wider circle, where their heads fit
+RADIUS_OF_KIND = {NodeKind.PARAMETER: NODE_RADIUS, NodeKind.DATA: NODE_RADIUS,
+                  NodeKind.FIXED: DOT_RADIUS, NodeKind.DETERMINISTIC: DET_RADIUS}
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +84,7 @@ def test_every_node_is_placed_once_inside_its_plates_without_overlap(plans, name
     assert nodes_not_placed_once(model, plan) == []
     assert all(len(p) == 2 and np.all(np.isfinite(p)) for p in plan.positions.values())
     for node, radius in plan.radii.items():
-        assert radius == (NODE_RADIUS if model.node(node).kind.stochastic else DOT_RADIUS)
+        assert radius == RADIUS_OF_KIND[model.node(node).kind]
     assert set(plan.plates) == {p for p in model.plates if plan.members[p]}
     for plate, inside in plan.members.items():
         assert inside == {n for n in model.graph

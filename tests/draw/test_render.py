@@ -3,7 +3,7 @@
 import pytest
 
 import pgmsim as pg
-from pgmsim.draw.layout import layout
+from pgmsim.draw.layout import DOT_RADIUS, layout
 from pgmsim.draw.render import node_specs
 from pgmsim.models import xray_agn
 
@@ -16,8 +16,12 @@ def test_xray_agn_has_the_teaching_convention(tmp_path):
         assert (specs[p]["fixed"], specs[p]["observed"]) == (False, False)
     assert (specs["N"]["fixed"], specs["N"]["observed"]) == (False, True)
     assert specs["N"]["content"] == "$N_k$" and specs["x0"]["content"] == "$x_0$"
-    for f in ["ex", "x", "y", "mu"]:                # small dots
+    for f in ["ex", "x", "y"]:                      # small dots
         assert specs[f]["fixed"] is True and specs[f]["scale"] < specs["x0"]["scale"]
+    # the deterministic mu: a small dot inside an invisible, wider disc where
+    # its eight incoming arrows stop
+    assert specs["mu"]["dot"] == DOT_RADIUS and specs["mu"]["scale"] < specs["x0"]["scale"]
+    assert specs["mu"]["plot_params"] == {"ec": "none", "fc": "none"}
     assert node_specs(m, plan, observed=False)["N"]["observed"] is False
     pgm = m.render()
     for ext in ("png", "pdf", "svg"):
