@@ -26,7 +26,7 @@ from pgmsim.fit.store import StoreError
 distributed = pytest.importorskip("distributed")
 
 SBC_SETTINGS = dict(n_sims=40, nwalkers=4, nsteps=20, thin=5, initial=None, seed=5)
-FIT_SETTINGS = dict(nwalkers=4, nsteps=40, seed=1)
+FIT_SETTINGS = dict(nwalkers=4, nsteps=40, initial=None, seed=1)
 #: columns that say where and how fast a fit ran, not what it found
 RUN_COLUMNS = ("wall_s", "worker")
 
