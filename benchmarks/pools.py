@@ -59,6 +59,13 @@ def machine_load():
     return {"cpu_pressure": pressure, "load_1min": os.getloadavg()[0]}
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds used so far by the process ``pid`` (Linux)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main(argv=None):
     """Run the comparison, print the table and write the JSON.
 
@@ -80,12 +87,17 @@ def main(argv=None):
     post = case.post
 
     def run(**how):
+        """Wall time, chain, and the CPU seconds of this process and of each worker."""
+        workers = [p.pid for p in how["pool"]._pool] if "pool" in how else []
+        before = [cpu_seconds(pid) for pid in [os.getpid(), *workers]]
         with warnings.catch_warnings():  # runs this short are not converged
             warnings.simplefilter("ignore", pg.ConvergenceWarning)
             start = time.perf_counter()
             res = pg.sample(post, nwalkers=args.nwalkers, nsteps=args.nsteps, seed=1,
                             initial=case.theta, progress=False, **how)
-            return time.perf_counter() - start, res.chain
+            wall = time.perf_counter() - start
+        cpu = [cpu_seconds(pid) - b for pid, b in zip([os.getpid(), *workers], before)]
+        return wall, res.chain, cpu
 
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         runs = {ONE: lambda: run(), THREADS: lambda: run(parallel=2),
@@ -93,36 +105,57 @@ def main(argv=None):
         pool.map(abs, range(4))  # the workers have started and imported numpy
         names = list(runs)
         times = {name: [] for name in names}
+        cpus = {name: [] for name in names}
         chains = {}
         load = [machine_load()]
         for r in range(args.rounds):
             k = r % len(names)
             for name in names[k:] + names[:k]:
-                seconds, chains[name] = runs[name]()
+                seconds, chains[name], cpu = runs[name]()
                 times[name].append(seconds)
+                cpus[name].append(cpu)
             load.append(machine_load())
     times = {name: np.array(values) for name, values in times.items()}
     identical = all(np.array_equal(chains[name], chains[ONE]) for name in names)
 
+    # The speed-up an idle machine would allow, from CPU seconds, which waiting for a
+    # CPU on a busy machine does not inflate: the caller's own CPU time plus the
+    # busiest worker's (the workers' shares run at the same time), against the
+    # one-process run's CPU time.
+    one_cpu = np.array([cpu[0] for cpu in cpus[ONE]])
+    pool_path = np.array([cpu[0] + max(cpu[1:]) for cpu in cpus[POOL]])
+    pool_total = np.array([sum(cpu) for cpu in cpus[POOL]])
     rows = []
     for name in names:
         rows.append({"run": name, "median_s": float(np.median(times[name])),
                      "speedup": paired_ratio(times, ONE, name),
-                     "quartiles": ratio_quartiles(times, ONE, name)})
+                     "quartiles": ratio_quartiles(times, ONE, name),
+                     "cpu_s": float(np.median([sum(cpu) for cpu in cpus[name]]))})
+    cpu_bound = {"one_process_cpu_s": float(np.median(one_cpu)),
+                 "pool_caller_plus_busiest_worker_cpu_s": float(np.median(pool_path)),
+                 "pool_total_cpu_s": float(np.median(pool_total)),
+                 "pool_speedup_from_cpu": float(np.median(one_cpu / pool_path)),
+                 "pool_cpu_overhead": float(np.median(pool_total / one_cpu))}
     print(f"A1835 cluster, {int(post.sizes['pixels'])} pixels, {args.nwalkers} walkers, "
           f"{args.nsteps} steps, {args.rounds} rounds; chains identical: {identical}")
-    print("| run | median wall time | speed-up over one process (quartiles) |")
-    print("| --- | --- | --- |")
+    print("| run | median wall time | speed-up over one process (quartiles) | CPU time |")
+    print("| --- | --- | --- | --- |")
     for row in rows:
         q1, q3 = row["quartiles"]
         print(f"| {row['run']} | {row['median_s']:.2f} s | "
-              f"{row['speedup']:.2f}x ({q1:.2f}-{q3:.2f}) |")
+              f"{row['speedup']:.2f}x ({q1:.2f}-{q3:.2f}) | {row['cpu_s']:.2f} s |")
+    print(f"pool, from CPU seconds: one process {cpu_bound['one_process_cpu_s']:.2f} s, "
+          f"caller + busiest worker {cpu_bound['pool_caller_plus_busiest_worker_cpu_s']:.2f} s "
+          f"(speed-up an idle machine allows: {cpu_bound['pool_speedup_from_cpu']:.2f}x), "
+          f"all processes {cpu_bound['pool_total_cpu_s']:.2f} s "
+          f"({cpu_bound['pool_cpu_overhead']:.2f}x the one process's CPU)")
     print(f"machine load (CPU pressure %, 1-min load) before and after each round: "
           f"{[(entry['cpu_pressure'], round(entry['load_1min'], 2)) for entry in load]}")
     Path(args.json).write_text(json.dumps(
         {"meta": {**vars(args), "pixels": int(post.sizes["pixels"]),
                   "cpus": os.cpu_count(), "load": load, "chains_identical": identical},
          "times": {name: values.tolist() for name, values in times.items()},
+         "cpu": {name: values for name, values in cpus.items()}, "cpu_bound": cpu_bound,
          "rows": rows}, indent=1))
     if not identical:
         raise SystemExit("the chains differ: the pool or the threads changed the run")
