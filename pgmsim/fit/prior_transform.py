@@ -92,11 +92,20 @@ class PriorTransform:
 
     def __init__(self, post):
         self._post = post
-        self._where = {name: where for name, where, _ in post._packing.entries}
-        self._needed = {step.name for step in post._prior_steps}
-        for term in post._draw_items:
-            if isinstance(term, PriorTerm):
-                _check_term(term)
+        where = {name: at for name, at, _ in post._packing.entries}
+        needed = {step.name for step in post._prior_steps}
+        # the walk as a plan, worked out once: dynesty calls it point by point
+        self._plan = []
+        for item in post._draw_items:
+            if not isinstance(item, PriorTerm):
+                if item.name in needed:
+                    self._plan.append((item, None, None))
+                continue
+            _check_term(item)
+            places = tuple(where[name] for name in item.names)
+            constant = None if item.distribution.parents else [
+                np.asarray(a, dtype=float) for a in item.args]
+            self._plan.append((item, places, constant))
 
     def __call__(self, u):
         """The parameter vectors of unit-cube points.
@@ -120,46 +129,48 @@ class PriorTransform:
         if u.ndim not in (1, 2) or u.shape[-1] != post.ndim:
             raise ValueError(f"u must have shape ({post.ndim},) or (n, {post.ndim}) for "
                              f"parameters {post.param_names}, got shape {u.shape}")
-        if not np.all((u >= 0) & (u <= 1)):
+        if not (u.min() >= 0.0 and u.max() <= 1.0):
             raise ValueError("u must lie in the unit cube [0, 1]: got values from "
-                             f"{np.nanmin(u):g} to {np.nanmax(u):g}")
-        batch = np.atleast_2d(u)
+                             f"{np.min(u):g} to {np.max(u):g}")
+        batch = u[None, :] if u.ndim == 1 else u
         theta = np.empty_like(batch)
         # the batch convention of the steps: scalars as (n, 1) columns
         values = dict(post._constants)
         with np.errstate(all="ignore"):
-            for item in post._draw_items:
-                if not isinstance(item, PriorTerm):
-                    if item.name in self._needed:
-                        values[item.name] = np.asarray(item(values))
-                    continue
-                self._transform(item, batch, theta, values)
+            for item, places, constant in self._plan:
+                if places is None:
+                    values[item.name] = np.asarray(item(values))
+                else:
+                    args = constant if constant is not None else [
+                        np.asarray(a, dtype=float) for a in item.arguments(values)]
+                    self._transform(item, places, args, batch, theta, values)
         return theta if u.ndim == 2 else theta[0]
 
-    def _transform(self, term, u, theta, values):
+    @staticmethod
+    def _transform(term, places, args, u, theta, values):
         """Fill the entries of ``term``'s parameters in ``theta`` and ``values``."""
         dist = term.distribution
         if isinstance(dist, MapPrior):
-            x_at, y_at = (self._where[name] for name in term.names)
-            x, y = map_prior_ppf(dist, u[:, x_at], u[:, y_at])
-            theta[:, x_at], theta[:, y_at] = x, y
+            x, y = map_prior_ppf(dist, u[:, places[0]], u[:, places[1]])
+            theta[:, places[0]], theta[:, places[1]] = x, y
             values[term.names[0]], values[term.names[1]] = x[:, None], y[:, None]
             return
-        name = term.names[0]
-        where = self._where[name]
+        where = places[0]
         vector = isinstance(where, slice)
         cube = u[:, where] if vector else u[:, where:where + 1]
-        args = [np.asarray(a, dtype=float) for a in term.arguments(values)]
         if isinstance(dist, MultivariateNormal):
             value = args[0] + np.einsum("...ij,...j->...i", dist._factor(args[1]),
                                         special.ndtri(cube))
         elif isinstance(dist, Dirichlet):
             value = dirichlet_ppf(args[0], cube)
         else:
-            value = np.broadcast_to(dist.ppf(cube, params=args), cube.shape)
+            # the hook itself: cube points are in [0, 1], checked on the way in
+            value = dist._ppf(cube, *args)
+            if value.shape != cube.shape:
+                value = np.broadcast_to(value, cube.shape)
         # a Dirichlet vector packs all its entries but the last
         theta[:, where] = value[:, :cube.shape[1]] if vector else value[:, 0]
-        values[name] = value
+        values[term.names[0]] = value
 
 
 def _check_term(term):
