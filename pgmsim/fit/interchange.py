@@ -55,7 +55,8 @@ class PosteriorInterchange:
             By data node: an array of shape ``(nwalkers, K)`` for a node on
             a plate of K elements, ``(nwalkers,)`` for a node on no plate
             (no walker axis for one point). Summed over the data, it is
-            :meth:`log_likelihood`.
+            :meth:`log_likelihood` without the free terms of factor nodes
+            (``m.factor``), which belong to no data node.
 
         Raises
         ------
