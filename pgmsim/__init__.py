@@ -79,6 +79,9 @@ __all__ = [
     "sbc",
     "SBCResult",
     "fit_many",
+    "nested",
+    "NestedResult",
+    "compare",
     *distributions.__all__,
 ]
 
@@ -90,7 +93,8 @@ __all__ += _SUBMODULES
 #: public names imported on first access: calibration runs are not part of a
 #: fit, and their module brings multiprocessing
 _LAZY_NAMES = {"sbc": "validate.sbc", "SBCResult": "validate.sbc",
-               "fit_many": "distributed"}
+               "fit_many": "distributed", "nested": "fit.nested",
+               "NestedResult": "fit.nested_result", "compare": "validate.compare"}
 
 __getattr__ = load_on_first_use(__name__, _SUBMODULES, _LAZY_NAMES)
 

@@ -390,6 +390,9 @@ def _parser():
     from ._cli_many import add_commands  # sbc, fit-many: many fits on an engine
 
     add_commands(commands)
+    from ._cli_compare import add_command as add_compare  # evidence and LOO
+
+    add_compare(commands)
     return parser
 
 
