@@ -277,7 +277,7 @@ class NestedResult:
 
         return corner_plot(self, params=params, truths=truths, **options)
 
-    def to_arviz(self, log_likelihood=True, seed=0):
+    def to_arviz(self, log_likelihood=True, seed=0, draws=None):
         """Equal-weight samples as an ArviZ ``InferenceData`` (one chain).
 
         Parameters
@@ -286,6 +286,8 @@ class NestedResult:
             Include the pointwise log-likelihood (for LOO).
         seed : int
             Seed of the resampling to equal weights.
+        draws : int, optional
+            Keep this many of the (shuffled) equal-weight draws.
 
         Returns
         -------
@@ -304,7 +306,7 @@ class NestedResult:
         >>> idata.log_likelihood["y"].dims
         ('chain', 'draw', 'obs')
         """
-        draws = self.flat_samples(seed=seed)
+        draws = self.flat_samples(seed=seed)[:draws]
         lp = self.posterior.log_prob(draws) if self.posterior is not None \
             else np.zeros(len(draws))
         as_chain = SamplingResult(draws[:, None, :], lp[:, None], np.ones(1),

@@ -37,7 +37,7 @@ class ComparisonWarning(UserWarning):
     """
 
 
-def compare(results):
+def compare(results, max_draws=1000):
     """Compare fitted models by evidence and by PSIS-LOO.
 
     Parameters
@@ -47,6 +47,9 @@ def compare(results):
         and LOO, a :class:`~pgmsim.SamplingResult` LOO only. Each must carry
         its posterior (for the pointwise log-likelihood); all are fitted to
         the same data.
+    max_draws : int
+        Most posterior draws whose pointwise log-likelihood enters LOO (it
+        holds draws x data points: an image of 10^5 pixels needs few).
 
     Returns
     -------
@@ -98,7 +101,7 @@ def compare(results):
         if getattr(result, "posterior", None) is None:
             raise ValueError(f"the result of model {name!r} carries no posterior: its "
                              "pointwise log-likelihood cannot be computed")
-        loo, pointwise[name] = _loo(name, result)
+        loo, pointwise[name] = _loo(name, result, max_draws)
         rows.append(dict(model=name,
                          log_evidence=getattr(result, "log_evidence", np.nan),
                          log_evidence_err=getattr(result, "log_evidence_err", np.nan),
@@ -126,13 +129,17 @@ def compare(results):
     return table
 
 
-def _loo(name, result):
+def _loo(name, result, max_draws):
     """ArviZ's PSIS-LOO of a result over all its data points, and the pointwise
     elpd; Pareto k warnings passed on naming the model."""
     from ..fit.convert import import_arviz
 
     az = import_arviz()
-    idata = result.to_arviz()
+    if hasattr(result, "log_evidence"):
+        idata = result.to_arviz(draws=max_draws)
+    else:
+        kept = (result.nsteps - result.burn_in) * result.nwalkers
+        idata = result.to_arviz(thin=max(1, -(-kept // max_draws)))
     # every data node's points together: LOO over the whole data set
     draws = [idata.log_likelihood[var].values for var in idata.log_likelihood.data_vars]
     stacked = np.concatenate([d.reshape(d.shape[:2] + (-1,)) for d in draws], axis=-1)
