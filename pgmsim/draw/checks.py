@@ -191,7 +191,8 @@ def misplaced_nodes(plan):
 def overlapping_plates(plan):
     """``(plate, plate)``: sibling plates whose rectangles meet, or a nested one sticking out.
 
-    Plates are nested when one's members contain the other's.
+    Plates are nested when one's members contain the other's (sibling plates
+    never share a node).
 
     Examples
     --------
@@ -206,10 +207,11 @@ def overlapping_plates(plan):
     for a, b in itertools.combinations(sorted(plan.plates), 2):
         ax, ay, aw, ah = plan.plates[a]
         bx, by, bw, bh = plan.plates[b]
-        if plan.members[b] < plan.members[a] or plan.members[a] < plan.members[b]:
-            (ox, oy, ow, oh), (ix, iy, iw, ih) = ((plan.plates[a], plan.plates[b])
-                                                  if plan.members[b] < plan.members[a]
-                                                  else (plan.plates[b], plan.plates[a]))
+        # nested plates share members (a plate holding only an inner plate
+        # has the same members): the outer one is the larger
+        if plan.members[b] <= plan.members[a] or plan.members[a] <= plan.members[b]:
+            (ox, oy, ow, oh), (ix, iy, iw, ih) = sorted(
+                (plan.plates[a], plan.plates[b]), key=lambda r: -r[2] * r[3])
             if not (ox < ix and oy < iy and ix + iw < ox + ow and iy + ih < oy + oh):
                 out.append((a, b))
         elif ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah:

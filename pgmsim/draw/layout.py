@@ -312,18 +312,21 @@ def _ranks(model):
 def _spread(desired, forbidden, spacing=1.0):
     """Positions near ``desired`` (sorted), at least ``spacing`` apart and
     outside the ``forbidden`` intervals."""
+    # overlapping intervals merged first: a side of one may lie inside another
+    merged = []
+    for a, b in sorted(forbidden):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
     placed = []
     for want in desired:
         lo = placed[-1] + spacing if placed else -np.inf
         x = max(want, lo)
-        moved = True
-        while moved:
-            moved = False
-            for a, b in forbidden:
-                if a < x < b:
-                    # go to the nearer side, unless the left one breaks the order
-                    x = a if (x - a < b - x and a >= lo) else b
-                    moved = True
+        for a, b in merged:
+            if a < x < b:
+                # go to the nearer side, unless the left one breaks the order
+                x = a if (x - a < b - x and a >= lo) else b
         placed.append(x)
     return placed
 

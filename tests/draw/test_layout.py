@@ -222,3 +222,30 @@ def test_the_same_model_gets_the_same_positions(plans):
     here = [plans["xray_agn"][1].positions, plans["two plates"][1].positions]
     assert [layout(m).positions for m in (xray_agn.build(), build_two_plate_model())] == here
     assert _layout_in_a_fresh_interpreter(hash_seed=12345) == here[1]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_same_graph_declared_in_three_orders_gets_the_same_drawing(seed):
+    from conftest import declare, random_spec
+    spec = random_spec(seed, max_nodes=12)
+    plans = [layout(declare(spec, order_seed)) for order_seed in (None, 1, 2)]
+    assert [list(declare(spec, s).graph) for s in (None, 1, 2)].count(list(spec[1])) <= 3
+    assert plans[0].positions == plans[1].positions == plans[2].positions
+    assert plans[0].plates == plans[1].plates == plans[2].plates
+    assert plans[0].labels == plans[1].labels == plans[2].labels
+
+
+def test_overlapping_forbidden_intervals_do_not_hang_the_row_placement():
+    """Seed 25 of the fuzz graphs once sent a node back and forth between two
+    overlapping plate blocks for ever."""
+    from pgmsim.draw.layout import _spread
+    assert _spread([1.0], [(0.0, 2.0), (1.5, 3.0)]) == [0.0]
+    from conftest import build_random_model
+    assert layout(build_random_model(25)).positions
+
+
+def test_a_plate_holding_only_a_nested_plate_is_not_a_sibling_overlap():
+    from conftest import build_random_model
+    plan = layout(build_random_model(10))
+    assert plan.members["P0"] == plan.members["P1"]
+    assert plan.overlapping_plates() == []
