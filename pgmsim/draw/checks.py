@@ -30,6 +30,16 @@ def head_scale(parents):
     Beyond eight arrows, heads shrink so that they still fit side by side
     around the node (the drawing passes the same scale to daft).
 
+    Parameters
+    ----------
+    parents : int
+        Number of arrows into the node.
+
+    Returns
+    -------
+    float
+        1 up to eight arrows, ``8 / parents`` beyond.
+
     Examples
     --------
     >>> from pgmsim.draw.checks import head_scale
@@ -128,6 +138,16 @@ def _box_hits_disc(box, centre, radius):
 def overlapping_nodes(plan):
     """Pairs of nodes whose discs are closer than the sum of their radii plus a clearance.
 
+    Parameters
+    ----------
+    plan : Layout
+        The drawing's plain data (:class:`pgmsim.draw.layout.Layout`).
+
+    Returns
+    -------
+    list of tuple
+        ``(node, node)`` pairs, empty for a clean drawing.
+
     Examples
     --------
     >>> from pgmsim.draw.layout import layout
@@ -146,6 +166,16 @@ def overlapping_nodes(plan):
 
 def hidden_edges(plan):
     """``((parent, child), node)`` where an edge or link passes under a node it does not touch.
+
+    Parameters
+    ----------
+    plan : Layout
+        The drawing's plain data (:class:`pgmsim.draw.layout.Layout`).
+
+    Returns
+    -------
+    list of tuple
+        ``((parent, child), node)``, empty for a clean drawing.
 
     Examples
     --------
@@ -166,6 +196,16 @@ def hidden_edges(plan):
 
 def misplaced_nodes(plan):
     """``(node, plate)``: a node's disc not inside a plate it is on, or touching one it is not on.
+
+    Parameters
+    ----------
+    plan : Layout
+        The drawing's plain data (:class:`pgmsim.draw.layout.Layout`).
+
+    Returns
+    -------
+    list of tuple
+        ``(node, plate)``, empty for a clean drawing.
 
     Examples
     --------
@@ -194,6 +234,16 @@ def overlapping_plates(plan):
     Plates are nested when one's members contain the other's (sibling plates
     never share a node).
 
+    Parameters
+    ----------
+    plan : Layout
+        The drawing's plain data (:class:`pgmsim.draw.layout.Layout`).
+
+    Returns
+    -------
+    list of tuple
+        ``(plate, plate)`` in name order, empty for a clean drawing.
+
     Examples
     --------
     >>> from pgmsim.draw.layout import Layout
@@ -221,6 +271,16 @@ def overlapping_plates(plan):
 
 def crowded_arrowheads(plan):
     """``((parent, child), (parent, child))``: arrows into one node at less than :func:`min_arrow_angle`.
+
+    Parameters
+    ----------
+    plan : Layout
+        The drawing's plain data (:class:`pgmsim.draw.layout.Layout`).
+
+    Returns
+    -------
+    list of tuple
+        Pairs of ``(parent, child)`` edges, empty for a clean drawing.
 
     Examples
     --------
@@ -252,6 +312,16 @@ def crossed_labels(plan):
     ``label`` is a node name or ``"plate:<name>"``; ``thing`` is an edge, a
     node name, ``"plate:<name>"`` or another label's name.
 
+    Parameters
+    ----------
+    plan : Layout
+        The drawing's plain data (:class:`pgmsim.draw.layout.Layout`).
+
+    Returns
+    -------
+    list of tuple
+        ``(label, thing)``, empty for a clean drawing.
+
     Examples
     --------
     >>> from pgmsim.draw.layout import Layout
@@ -275,6 +345,22 @@ def crossed_labels(plan):
 
 def label_collisions(plan, label, others=True, segments=None):
     """What the box of one label touches: edges, nodes, plate sides and (``others``) labels.
+
+    Parameters
+    ----------
+    plan : Layout
+        The drawing's plain data (:class:`pgmsim.draw.layout.Layout`).
+    label : str
+        A key of ``plan.labels``: a node name or ``"plate:<name>"``.
+    others : bool
+        Whether other labels' boxes count.
+    segments : dict, optional
+        :func:`visible_segments` of ``plan``, when already computed.
+
+    Returns
+    -------
+    list
+        Edges (tuples), node names, ``"plate:<name>"`` and label names.
 
     Examples
     --------
@@ -305,6 +391,16 @@ def label_collisions(plan, label, others=True, segments=None):
 def visible_segments(plan):
     """Edge (or link) to its visible part, from rim to rim of its two nodes.
 
+    Parameters
+    ----------
+    plan : Layout
+        The drawing's plain data (:class:`pgmsim.draw.layout.Layout`).
+
+    Returns
+    -------
+    dict
+        ``(parent, child)`` to its two end points ``((x, y), (x, y))``.
+
     Examples
     --------
     >>> from pgmsim.draw.layout import Layout
@@ -328,6 +424,16 @@ def _outside_discs(plan, edge):
 
 def edge_crossings(plan):
     """Pairs of edges (links included) that cross away from their ends.
+
+    Parameters
+    ----------
+    plan : Layout
+        The drawing's plain data (:class:`pgmsim.draw.layout.Layout`).
+
+    Returns
+    -------
+    list of tuple
+        Pairs of edges that cross.
 
     Examples
     --------

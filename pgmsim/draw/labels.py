@@ -27,6 +27,18 @@ _SIDES = [(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)]
 def label_text(model, name):
     """The LaTeX label of a node, with its plate index.
 
+    Parameters
+    ----------
+    model : Model
+        The model the node belongs to.
+    name : str
+        The node's name.
+
+    Returns
+    -------
+    str
+        LaTeX between dollars, bold for a vector.
+
     Examples
     --------
     >>> from pgmsim.draw.labels import label_text
@@ -58,6 +70,16 @@ def visible_length(latex):
 def label_size(latex):
     """``(width, height)`` of a label's box in layout units.
 
+    Parameters
+    ----------
+    latex : str
+        The label's LaTeX source.
+
+    Returns
+    -------
+    tuple of float
+        Width and height.
+
     Examples
     --------
     >>> from pgmsim.draw.labels import label_size
@@ -77,6 +99,18 @@ def _box_beside(centre, radius, size, side):
 
 def plate_label_box(rectangle, text):
     """The box of a plate's label, in the plate's lower-left corner.
+
+    Parameters
+    ----------
+    rectangle : tuple of float
+        The plate's ``(x, y, width, height)``.
+    text : str
+        The plate's label.
+
+    Returns
+    -------
+    tuple of float
+        ``(x0, y0, x1, y1)``.
 
     Examples
     --------
@@ -132,6 +166,13 @@ def node_label_boxes(plan, texts):
 
 def place_labels(model, plan):
     """Set ``plan.labels``: the boxes of plate labels, then of every dot's label.
+
+    Parameters
+    ----------
+    model : Model
+        The model drawn.
+    plan : Layout
+        Positions, radii, edges and plates; its ``labels`` are set (:class:`pgmsim.draw.layout.Layout`).
 
     Examples
     --------

@@ -39,6 +39,18 @@ def canonical_order(model):
 def neighbours(graph, name):
     """Parents then children of a node, each sorted by name.
 
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        The model's graph.
+    name : str
+        A node of ``graph``.
+
+    Returns
+    -------
+    list of str
+        Parent names, then child names.
+
     Examples
     --------
     >>> import networkx as nx
@@ -51,6 +63,18 @@ def neighbours(graph, name):
 
 def sorted_plates(model, plates):
     """Plates ordered by their first member in :func:`canonical_order`, then by name.
+
+    Parameters
+    ----------
+    model : Model
+        The model the plates belong to.
+    plates : iterable of str
+        Plate names.
+
+    Returns
+    -------
+    list of str
+        The plates in a declaration-independent order.
 
     Examples
     --------

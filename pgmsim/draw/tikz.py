@@ -36,6 +36,16 @@ _PREAMBLE = ("\\documentclass[tikz]{standalone}\n"
 def tikz_name(name):
     """A TikZ node name for a model node: letters, digits and dashes only.
 
+    Parameters
+    ----------
+    name : str
+        The model node's name.
+
+    Returns
+    -------
+    str
+        ``n-`` and the name with every other character made a dash.
+
     Examples
     --------
     >>> from pgmsim.draw.tikz import tikz_name

@@ -512,13 +512,21 @@ class Model(PlateDeclarations):
             ``True`` draws data nodes as observed (the inference view),
             ``False`` as open circles (the forward view).
         **options
-            ``observed_style``, ``positions`` and ``dpi``, passed to
-            :func:`pgmsim.draw.render.render`.
+            Passed to :func:`pgmsim.draw.render.render`: ``observed_style``,
+            ``positions``, ``dpi``, and
+
+            format : {"daft", "tikz"}
+                ``"daft"`` (default) draws with daft; ``"tikz"`` returns the
+                ``tikz-bayesnet`` LaTeX source of the same drawing.
+            standalone : bool
+                With ``format="tikz"``: a whole ``standalone`` document that
+                compiles alone, instead of only the ``tikzpicture``.
 
         Returns
         -------
-        daft.PGM
-            Already rendered; save it with ``pgm.savefig("pgm.png")``.
+        daft.PGM or str
+            Already rendered; save it with ``pgm.savefig("pgm.png")`` (or
+            ``.svg``, ``.pdf``). The LaTeX source with ``format="tikz"``.
 
         Examples
         --------
@@ -528,6 +536,9 @@ class Model(PlateDeclarations):
         >>> pgm.figure is not None
         True
         >>> plt.close(pgm.figure)
+        >>> source = xray_agn.build().render(format="tikz", standalone=True)
+        >>> print(source.splitlines()[0])
+        \\documentclass[tikz]{standalone}
         """
         from ..draw.render import render  # daft and matplotlib load on the first drawing
 
