@@ -143,6 +143,9 @@ def _loo(name, result, max_draws):
     # every data node's points together: LOO over the whole data set
     draws = [idata.log_likelihood[var].values for var in idata.log_likelihood.data_vars]
     stacked = np.concatenate([d.reshape(d.shape[:2] + (-1,)) for d in draws], axis=-1)
+    # the draws as one chain: LOO needs no chains, and ArviZ takes many walkers with
+    # few draws each for a transposed array
+    stacked = stacked.reshape(1, -1, stacked.shape[-1])
     single = az.from_dict(log_likelihood={"all": stacked},
                           posterior={"_": np.zeros(stacked.shape[:2])})
     with warnings.catch_warnings(record=True) as caught:
