@@ -222,7 +222,8 @@ def misplaced_nodes(plan):
             if name in plan.members[plate]:
                 bad = not (x < px - r and px + r < x + w and y < py - r and py + r < y + h)
             else:
-                bad = x - r < px < x + w + r and y - r < py < y + h + r
+                # a disc just touching the rectangle counts: it is drawn on the line
+                bad = x - r <= px <= x + w + r and y - r <= py <= y + h + r
             if bad:
                 out.append((name, plate))
     return out

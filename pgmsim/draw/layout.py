@@ -13,7 +13,9 @@ The method is a layered drawing:
    rectangle; within a row, nodes are ordered by the mean position of their
    neighbours (barycentre heuristic), which keeps edges short and straight;
 3. a repair pass moves nodes sideways where an edge would pass under a node
-   it does not touch, or nodes would overlap.
+   it does not touch, or nodes would overlap: one node, its row, its plate
+   or everything on one side of it; as a last resort a node leaves its row
+   by a fraction, still between its parents and its children.
 """
 
 from __future__ import annotations
@@ -457,6 +459,8 @@ def _culprits(model, result, kind, item):
         return [item[0][0], item[1][0], item[0][1]]
     if kind == "hidden_edges":
         return [item[1], *item[0]]
+    if kind == "misplaced_nodes":
+        return [item[0], *sorted(result.members[item[1]])]
     if kind == "overlapping_plates":
         return sorted(result.members[item[0]] ^ result.members[item[1]])
     names = [n for part in item for n in (part if isinstance(part, tuple) else (part,))]
@@ -504,6 +508,24 @@ def _improves(model, result, name, target, fixed, tries):
                for n in [name, *row] if (result.positions[n][0] - x0) * step >= 0}
               for step in steps]
     moves += [{name: result.positions[other], other: (x0, y0)} for other in row]
+    # open a gap: everything on one side of the node, every row, moves away
+    # (a node stuck against a plate or an edge gets room without new crossings)
+    for step in steps[:8]:
+        moves.append({n: (px + step, py) for n, (px, py) in result.positions.items()
+                      if n not in fixed and (px - x0) * step >= 0 and n != name})
+    # the whole innermost plate block holding the node
+    plate = model.node(name).plate
+    if plate is not None:
+        block = [n for n in result.members[plate] if n not in fixed]
+        moves += [{n: (result.positions[n][0] + step, result.positions[n][1]) for n in block}
+                  for step in steps]
+    # last resort: off its row by a fraction, still below its parents and
+    # above its children (parallel arrows into one node fan out)
+    graph = model.graph
+    low = max((result.positions[c][1] for c in graph.successors(name)), default=-np.inf)
+    high = min((result.positions[p][1] for p in graph.predecessors(name)), default=np.inf)
+    moves += [{name: (x0, y0 + dy)} for dy in (0.3, -0.3)
+              if low + 0.5 < y0 + dy < high - 0.5]
     for move in moves:
         if tries[0] <= 0:
             return False
