@@ -186,10 +186,15 @@ def hidden_edges(plan):
     []
     """
     out = []
+    reach = max(plan.radii.values(), default=0.0) + CLEARANCE
     for edge in plan.edges + plan.links:
         p, q = (plan.positions[n] for n in edge)
+        # only nodes near the edge's bounding box can touch it
+        x0, x1 = min(p[0], q[0]) - reach, max(p[0], q[0]) + reach
+        y0, y1 = min(p[1], q[1]) - reach, max(p[1], q[1]) + reach
         for name, c in plan.positions.items():
-            if name not in edge and segment_distance(c, p, q) < plan.radii[name] + CLEARANCE:
+            if (x0 <= c[0] <= x1 and y0 <= c[1] <= y1 and name not in edge
+                    and segment_distance(c, p, q) < plan.radii[name] + CLEARANCE):
                 out.append((edge, name))
     return out
 

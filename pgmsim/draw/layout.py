@@ -490,8 +490,15 @@ def _repair(model, result, fixed, max_tries=4000):
     _finish(model, result)
 
 
-def _defects(result, kinds):
-    return sum(len(getattr(result, kind)()) for kind in kinds)
+def _below(result, kinds, count):
+    """Whether the layout has fewer than ``count`` defects of ``kinds``;
+    the checks stop as soon as ``count`` is reached (most moves fail)."""
+    found = 0
+    for kind in kinds:
+        found += len(getattr(result, kind)())
+        if found >= count:
+            return False
+    return True
 
 
 def _improves(model, result, name, target, fixed, tries):
@@ -533,7 +540,7 @@ def _improves(model, result, name, target, fixed, tries):
         before = {n: result.positions[n] for n in move}
         result.positions.update(move)
         _finish(model, result, labels)
-        if _defects(result, kinds) < count:
+        if _below(result, kinds, count):
             return True
         result.positions.update(before)
     return False
