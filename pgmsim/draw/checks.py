@@ -217,7 +217,9 @@ def misplaced_nodes(plan):
     >>> from pgmsim.draw.layout import layout
     >>> from pgmsim.draw.checks import misplaced_nodes
     >>> from pgmsim.models import xray_agn
-    >>> misplaced_nodes(layout(xray_agn.build(), positions={"x0": (1.65, -2.0)}))[:1]
+    >>> plan = layout(xray_agn.build())
+    >>> plan.positions["x0"] = plan.positions["N"][0] + 1.0, plan.positions["N"][1]
+    >>> misplaced_nodes(plan)
     [('x0', 'pixels')]
     """
     out = []

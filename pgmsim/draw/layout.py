@@ -142,7 +142,8 @@ class Layout:
         --------
         >>> from pgmsim.draw.layout import layout
         >>> from pgmsim.models import xray_agn
-        >>> plan = layout(xray_agn.build(), positions={"x0": (1.65, -2.0)})
+        >>> plan = layout(xray_agn.build())
+        >>> plan.positions["x0"] = plan.positions["N"][0] + 1.0, plan.positions["N"][1]
         >>> ("x0", "pixels") in plan.misplaced_nodes()  # x0 moved into the plate
         True
         """
@@ -421,7 +422,15 @@ def layout(model, positions=None):
     result = Layout(positions=pos, radii=radii, edges=sorted(graph.edges), links=links,
                     members=members)
     _finish(model, result)
-    _repair(model, result, fixed=set(positions))
+    layered = dict(result.positions)
+    _repair(model, result, fixed=set(positions), smallest_first=True)
+    if result.problems():
+        # the smallest moves may get stuck where bolder ones get through:
+        # the other order from the same start, kept if it ends cleaner
+        other = Layout(**{**vars(result), "positions": dict(layered)})
+        _repair(model, other, fixed=set(positions), smallest_first=False)
+        if len(other.problems()) < len(result.problems()):
+            return other
     return result
 
 
@@ -469,10 +478,12 @@ def _culprits(model, result, kind, item):
         n for n in names if n in result.members for n in sorted(result.members[n])]
 
 
-def _repair(model, result, fixed, max_tries=4000):
+def _repair(model, result, fixed, smallest_first, max_tries=4000):
     """Move nodes sideways until the layout has no defect, no move helps, or
     ``max_tries`` moves were tried: nodes, edges and plates first, then
-    labels, which are costlier to check."""
+    labels, which are costlier to check. Each round takes the first move that
+    helps: the smallest of any culprit's (``smallest_first``), or the first of
+    the first culprit's."""
     tries = [max_tries]
     for kinds in (PROBLEM_KINDS[:-1], PROBLEM_KINDS):
         labels = "crossed_labels" in kinds
@@ -483,9 +494,11 @@ def _repair(model, result, fixed, max_tries=4000):
             culprits = [n for kind, items in found.items() for item in items
                         for n in _culprits(model, result, kind, item)]
             movable = [n for n in dict.fromkeys(culprits) if n not in fixed]
-            # the first move that lowers the count of defects is taken
-            if not any(_improves(model, result, name, (count, kinds, labels), fixed, tries)
-                       for name in movable):
+            moves = [move for name in movable
+                     for move in _moves(model, result, name, fixed) if move]
+            if smallest_first:   # the drawing stays close to the layered one
+                moves.sort(key=lambda move: _cost(result, move))
+            if not _improves(model, result, moves, (count, kinds, labels), tries):
                 break
     _finish(model, result)
 
@@ -501,10 +514,15 @@ def _below(result, kinds, count):
     return True
 
 
-def _improves(model, result, name, target, fixed, tries):
-    """Try steps sideways, pushes of the row and swaps within the row for one
-    node; keep the first move that brings the defects below ``target``."""
-    count, kinds, labels = target
+def _cost(result, move):
+    """Moves off a row come last; the others by the largest distance moved."""
+    return (any(y != result.positions[n][1] for n, (_, y) in move.items()),
+            max(abs(x - result.positions[n][0]) for n, (x, _) in move.items()))
+
+
+def _moves(model, result, name, fixed):
+    """Steps sideways, pushes of the row, swaps within the row, gaps opened
+    beside it, steps of its plate and small steps off its row, for one node."""
     x0, y0 = result.positions[name]
     steps = (0.25, -0.25, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.0, -2.0, 3.0, -3.0, 4.0, -4.0)
     row = sorted(n for n in result.positions if n != name and n not in fixed
@@ -533,6 +551,12 @@ def _improves(model, result, name, target, fixed, tries):
     high = min((result.positions[p][1] for p in graph.predecessors(name)), default=np.inf)
     moves += [{name: (x0, y0 + dy)} for dy in (0.3, -0.3)
               if low + 0.5 < y0 + dy < high - 0.5]
+    return moves
+
+
+def _improves(model, result, moves, target, tries):
+    """Keep the first of ``moves`` that brings the defects below ``target``."""
+    count, kinds, labels = target
     for move in moves:
         if tries[0] <= 0:
             return False
