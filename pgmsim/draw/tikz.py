@@ -33,26 +33,35 @@ _PREAMBLE = ("\\documentclass[tikz]{standalone}\n"
              "\\begin{document}\n")
 
 
-def tikz_name(name):
-    """A TikZ node name for a model node: letters, digits and dashes only.
+def tikz_name(name, prefix="n"):
+    """A TikZ name for a model node or plate: letters, digits and dashes only.
+
+    A name of ASCII letters, digits and underscores keeps its letters (each
+    underscore made a dash); any other name is written in hexadecimal after
+    ``<prefix>x-``, so that two names never get the same TikZ name.
 
     Parameters
     ----------
     name : str
-        The model node's name.
+        The node's or plate's name.
+    prefix : str
+        ``"n"`` for a node, ``"p"`` for a plate, ``"sw"`` and ``"ne"`` for a
+        plate's corners.
 
     Returns
     -------
     str
-        ``n-`` and the name with every other character made a dash.
+        ``<prefix>-`` and the name.
 
     Examples
     --------
     >>> from pgmsim.draw.tikz import tikz_name
-    >>> tikz_name("m_obs")
-    'n-m-obs'
+    >>> tikz_name("m_obs"), tikz_name("pixels", "p"), tikz_name("σ")
+    ('n-m-obs', 'p-pixels', 'nx-cf83')
     """
-    return "n-" + re.sub(r"[^A-Za-z0-9]", "-", name)
+    if re.fullmatch(r"[A-Za-z0-9_]+", name):
+        return f"{prefix}-" + name.replace("_", "-")
+    return f"{prefix}x-" + name.encode().hex()
 
 
 def _text(label):
@@ -117,10 +126,10 @@ def to_tikz(model, observed=True, positions=None, standalone=False):
         lines.append(f"  \\node[{style}] ({tikz_name(name)}) "
                      f"at ({_number(x)}, {_number(y)}) {{{text}}};")
     for plate, (x, y, w, h) in sorted(plan.plates.items()):
-        corner = tikz_name(f"plate {plate}")
-        lines.append(f"  \\coordinate ({corner}-sw) at ({_number(x)}, {_number(y)});")
-        lines.append(f"  \\coordinate ({corner}-ne) at ({_number(x + w)}, {_number(y + h)});")
-        lines.append(f"  \\plate[inner sep=0pt] {{{corner}}} {{({corner}-sw)({corner}-ne)}} "
+        sw, ne = tikz_name(plate, "sw"), tikz_name(plate, "ne")
+        lines.append(f"  \\coordinate ({sw}) at ({_number(x)}, {_number(y)});")
+        lines.append(f"  \\coordinate ({ne}) at ({_number(x + w)}, {_number(y + h)});")
+        lines.append(f"  \\plate[inner sep=0pt] {{{tikz_name(plate, 'p')}}} {{({sw})({ne})}} "
                      f"{{{_text(model.plates[plate].label)}}};")
     for parent, child in plan.edges:
         lines.append(f"  \\edge {{{tikz_name(parent)}}} {{{tikz_name(child)}}};")

@@ -22,7 +22,7 @@ from test_layout import BUILDERS
 NODE = re.compile(r"\\node\[([^\]]*)\] \(([^)]*)\) at \(([-\d.]+), ([-\d.]+)\)")
 EDGE = re.compile(r"\\edge(\[-\])? \{([^}]*)\} \{([^}]*)\}")
 PLATE = re.compile(r"\\plate\[inner sep=0pt\] \{([^}]*)\}")
-CORNER = re.compile(r"\\coordinate \(([^)]*)-(sw|ne)\) at \(([-\d.]+), ([-\d.]+)\)")
+CORNER = re.compile(r"\\coordinate \(([^)]*)\) at \(([-\d.]+), ([-\d.]+)\)")
 
 
 def unbalanced_braces(source):
@@ -52,12 +52,12 @@ def test_tikz_has_every_node_edge_and_plate_at_the_layout_positions(name):
     assert edges == {(tikz_name(a), tikz_name(b)) for a, b in model.graph.edges}
     links = {(a, b) for undirected, a, b in EDGE.findall(source) if undirected}
     assert links == {(tikz_name(a), tikz_name(b)) for a, b in plan.links}
-    assert set(PLATE.findall(source)) == {tikz_name(f"plate {p}") for p in plan.plates}
-    corners = {(c, side): (float(x), float(y)) for c, side, x, y in CORNER.findall(source)}
+    assert set(PLATE.findall(source)) == {tikz_name(p, "p") for p in plan.plates}
+    corners = {c: (float(x), float(y)) for c, x, y in CORNER.findall(source)}
+    assert len(corners) == 2 * len(plan.plates)
     for p, (x, y, w, h) in plan.plates.items():
-        assert corners[tikz_name(f"plate {p}"), "sw"] == pytest.approx((x, y), abs=1e-4)
-        assert corners[tikz_name(f"plate {p}"), "ne"] == pytest.approx((x + w, y + h),
-                                                                      abs=1e-4)
+        assert corners[tikz_name(p, "sw")] == pytest.approx((x, y), abs=1e-4)
+        assert corners[tikz_name(p, "ne")] == pytest.approx((x + w, y + h), abs=1e-4)
 
 
 def test_the_structure_check_catches_a_broken_source():
@@ -112,3 +112,21 @@ def test_the_standalone_document_compiles(tmp_path, name):
     subprocess.run([TEX, "-interaction=nonstopmode", "-halt-on-error", "pgm.tex"],
                    cwd=tmp_path, check=True, capture_output=True, timeout=120)
     assert (tmp_path / "pgm.pdf").stat().st_size > 1000
+
+
+def test_every_node_and_plate_gets_its_own_tikz_name():
+    """Names that differ only in characters TikZ cannot take (Greek letters,
+    underscores against a plate's corner) stay apart."""
+    names = ["σ", "τ", "a_b", "ab", "a_sw", "x_0"]
+    assert len({tikz_name(n) for n in names}) == len(names)
+    assert tikz_name("m_obs") == "n-m-obs"
+    m = pg.Model("greek")
+    _ = m.param("σ", pg.HalfNormal(1.0)); _ = m.param("τ", pg.HalfNormal(1.0))
+    _ = m.data("y", pg.Normal("σ", "τ"), plate="a")
+    _ = m.data("z", pg.Normal("σ", "τ"), plate="a_sw")
+    source = to_tikz(m)
+    nodes = [n for _, n, _, _ in NODE.findall(source)]
+    assert len(set(nodes)) == len(nodes) == 4
+    defined = set(nodes) | set(PLATE.findall(source)) | {
+        c for c, _, _ in CORNER.findall(source)}
+    assert len(defined) == 4 + 2 + 4
