@@ -14,7 +14,8 @@ import math
 
 __all__ = ["CLEARANCE", "HEAD_LENGTH", "HEAD_HALF_WIDTH", "head_scale", "min_arrow_angle",
            "overlapping_nodes", "hidden_edges", "misplaced_nodes", "overlapping_plates",
-           "crowded_arrowheads", "crossed_labels", "label_collisions", "visible_segments", "edge_crossings"]
+           "crowded_arrowheads", "arrowhead_shortfall", "crossed_labels", "label_collisions",
+           "visible_segments", "edge_crossings"]
 
 #: gap kept between a node and any other node or edge, in layout units
 CLEARANCE = 0.06
@@ -299,6 +300,38 @@ def crowded_arrowheads(plan):
     >>> crowded_arrowheads(plan)
     [(('a', 'c'), ('b', 'c'))]
     """
+    return [pair for pair, _ in _crowded_pairs(plan)]
+
+
+def arrowhead_shortfall(plan):
+    """How far the crowded arrowheads of a drawing are from apart: the sum of
+    the angles they lack, zero when :func:`crowded_arrowheads` is empty.
+
+    Parameters
+    ----------
+    plan : Layout
+        The drawing's plain data (:class:`pgmsim.draw.layout.Layout`).
+
+    Returns
+    -------
+    float
+        In radians; the layout's repair lowers it where it cannot yet remove
+        a crowded pair.
+
+    Examples
+    --------
+    >>> from pgmsim.draw.layout import Layout
+    >>> from pgmsim.draw.checks import arrowhead_shortfall
+    >>> plan = Layout(positions={"a": (0, 1), "b": (-0.05, 1), "c": (0, 0)},
+    ...               radii=dict.fromkeys("abc", 0.25), edges=[("a", "c"), ("b", "c")])
+    >>> arrowhead_shortfall(plan) > 0
+    True
+    """
+    return sum(lack for _, lack in _crowded_pairs(plan))
+
+
+def _crowded_pairs(plan):
+    """``(pair of edges, angle lacking)`` for the arrows into one node too close."""
     arrivals = {}
     for parent, child in plan.edges:
         (px, py), (cx, cy) = plan.positions[parent], plan.positions[child]
@@ -309,8 +342,9 @@ def crowded_arrowheads(plan):
         found.sort()
         for (a1, p1), (a2, p2) in itertools.combinations(found, 2):
             gap = abs(a2 - a1)
-            if min(gap, 2 * math.pi - gap) < limit:
-                out.append(((p1, child), (p2, child)))
+            gap = min(gap, 2 * math.pi - gap)
+            if gap < limit:
+                out.append((((p1, child), (p2, child)), limit - gap))
     return out
 
 

@@ -15,7 +15,9 @@ The method is a layered drawing:
 3. a repair pass moves nodes sideways where an edge would pass under a node
    it does not touch, or nodes would overlap: one node, its row, its plate
    or everything on one side of it; as a last resort a node leaves its row
-   by a fraction, still between its parents and its children.
+   by a fraction, still between its parents and its children. The smallest
+   helpful move is taken first; where that gets stuck, other orders of moves
+   start again from the layered drawing.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ _RADII = {NodeKind.PARAMETER: NODE_RADIUS, NodeKind.DATA: NODE_RADIUS,
           NodeKind.FIXED: DOT_RADIUS, NodeKind.DETERMINISTIC: DET_RADIUS,
           NodeKind.FACTOR: FACTOR_RADIUS}
 _ROW_GAP = 1.0
+#: orders of the repair's moves, tried in turn until one leaves no defect:
+#: (smallest move first, spreading crowded arrowheads counts as progress)
+_STRATEGIES = ((True, True), (False, True), (True, False), (False, False))
 _PLATE_PAD = 0.4
 
 
@@ -423,15 +428,19 @@ def layout(model, positions=None):
                     members=members)
     _finish(model, result)
     layered = dict(result.positions)
-    _repair(model, result, fixed=set(positions), smallest_first=True)
-    if result.problems():
-        # the smallest moves may get stuck where bolder ones get through:
-        # the other order from the same start, kept if it ends cleaner
-        other = Layout(**{**vars(result), "positions": dict(layered)})
-        _repair(model, other, fixed=set(positions), smallest_first=False)
-        if len(other.problems()) < len(result.problems()):
-            return other
-    return result
+    best = None
+    # a greedy repair may get stuck where another order of moves gets
+    # through: the next strategy starts from the same layered drawing, and
+    # the cleanest result is kept
+    for smallest_first, weigh_crowding in _STRATEGIES:
+        attempt = Layout(**{**vars(result), "positions": dict(layered)})
+        _repair(model, attempt, set(positions), smallest_first, weigh_crowding)
+        found = len(attempt.problems())
+        if best is None or found < best[0]:
+            best = (found, attempt)
+        if not found:
+            break
+    return best[1]
 
 
 def _place_plates(model, result):
@@ -478,12 +487,13 @@ def _culprits(model, result, kind, item):
         n for n in names if n in result.members for n in sorted(result.members[n])]
 
 
-def _repair(model, result, fixed, smallest_first, max_tries=4000):
+def _repair(model, result, fixed, smallest_first, weigh_crowding, max_tries=4000):
     """Move nodes sideways until the layout has no defect, no move helps, or
     ``max_tries`` moves were tried: nodes, edges and plates first, then
     labels, which are costlier to check. Each round takes the first move that
     helps: the smallest of any culprit's (``smallest_first``), or the first of
-    the first culprit's."""
+    the first culprit's; with ``weigh_crowding``, a move that leaves as many
+    defects but spreads crowded arrowheads helps too."""
     tries = [max_tries]
     for kinds in (PROBLEM_KINDS[:-1], PROBLEM_KINDS):
         labels = "crossed_labels" in kinds
@@ -498,7 +508,10 @@ def _repair(model, result, fixed, smallest_first, max_tries=4000):
                      for move in _moves(model, result, name, fixed) if move]
             if smallest_first:   # the drawing stays close to the layered one
                 moves.sort(key=lambda move: _cost(result, move))
-            if not _improves(model, result, moves, (count, kinds, labels), tries):
+            # with as many defects, crowded arrowheads further apart also count
+            crowding = (checks.arrowhead_shortfall(result)
+                        if weigh_crowding and found.get("crowded_arrowheads") else None)
+            if not _improves(model, result, moves, (count, kinds, labels, crowding), tries):
                 break
     _finish(model, result)
 
@@ -556,7 +569,7 @@ def _moves(model, result, name, fixed):
 
 def _improves(model, result, moves, target, tries):
     """Keep the first of ``moves`` that brings the defects below ``target``."""
-    count, kinds, labels = target
+    count, kinds, labels, crowding = target
     for move in moves:
         if tries[0] <= 0:
             return False
@@ -565,6 +578,9 @@ def _improves(model, result, moves, target, tries):
         result.positions.update(move)
         _finish(model, result, labels)
         if _below(result, kinds, count):
+            return True
+        if (crowding is not None and checks.arrowhead_shortfall(result) < crowding - 1e-3
+                and _below(result, kinds, count + 1)):
             return True
         result.positions.update(before)
     return False

@@ -2,8 +2,9 @@
 
 import math
 
-from pgmsim.draw.checks import (crowded_arrowheads, edge_crossings, head_scale, hidden_edges,
-                                min_arrow_angle, misplaced_nodes, overlapping_plates)
+from pgmsim.draw.checks import (arrowhead_shortfall, crowded_arrowheads, edge_crossings,
+                                head_scale, hidden_edges, min_arrow_angle, misplaced_nodes,
+                                overlapping_plates)
 from pgmsim.draw.layout import Layout
 
 
@@ -40,6 +41,18 @@ def test_arrowheads_closer_than_the_minimum_angle_are_crowded():
                                  "b": (0.0, 1.0), "c": (0.0, 0.0)},
                       radii=dict.fromkeys("abc", 0.25), edges=[("a", "c"), ("b", "c")])
         assert len(crowded_arrowheads(plan)) == expected
+        assert (arrowhead_shortfall(plan) > 0) == bool(expected)
+
+
+def test_the_shortfall_shrinks_as_crowded_arrows_spread():
+    def shortfall(gap):
+        plan = Layout(positions={"a": (math.cos(math.pi / 2 + gap), math.sin(math.pi / 2 + gap)),
+                                 "b": (0.0, 1.0), "c": (0.0, 0.0)},
+                      radii=dict.fromkeys("abc", 0.25), edges=[("a", "c"), ("b", "c")])
+        return arrowhead_shortfall(plan)
+    limit = min_arrow_angle(0.25)
+    assert shortfall(0.2 * limit) > shortfall(0.6 * limit) > 0
+    assert math.isclose(shortfall(0.25 * limit), 0.75 * limit)
 
 
 def test_heads_shrink_beyond_eight_parents_and_need_a_smaller_angle():
