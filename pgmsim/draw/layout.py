@@ -51,9 +51,9 @@ _RADII = {NodeKind.PARAMETER: NODE_RADIUS, NodeKind.DATA: NODE_RADIUS,
           NodeKind.FIXED: DOT_RADIUS, NodeKind.DETERMINISTIC: DET_RADIUS,
           NodeKind.FACTOR: FACTOR_RADIUS}
 _ROW_GAP = 1.0
-#: orders of the repair's moves, tried in turn until one leaves no defect:
+#: orders of the repair's moves, tried in turn until one leaves no defect
 #: (smallest move first, spreading crowded arrowheads counts as progress)
-_STRATEGIES = ((True, True), (False, True), (True, False), (False, False))
+_STRATEGIES = ((True, False), (True, True), (False, True), (False, False))
 _PLATE_PAD = 0.4
 
 
