@@ -49,8 +49,8 @@ from .distributions import (
     NegativeBinomial,
     Normal,
     Poisson,
-    Truncated,
     StudentT,
+    Truncated,
     UndefinedQuantityError,
     Uniform,
 )
