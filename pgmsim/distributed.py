@@ -101,7 +101,7 @@ def _announce_dashboard(executor, progress):
 
 def run_tasks(task, payload, n_tasks, *, seed, arguments=None, executor=None, store=None,
               progress=False, desc="tasks"):
-    """Run ``task`` for indexes ``0 ... n_tasks - 1`` on an engine; results by index.
+    """Run ``task`` for indexes ``0`` to ``n_tasks - 1`` on an engine; results by index.
 
     Parameters
     ----------

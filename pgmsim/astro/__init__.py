@@ -2,7 +2,7 @@
 (:mod:`.io`), the real data sets (:mod:`.datasets`), image statistics
 (:mod:`.imagestats`), CCD calibration (:mod:`.calibration`), optimal
 extraction (:mod:`.extraction`), radial profiles (:mod:`.profiles`) and
-comparison figures (:mod:`.plots`)."""
+comparison figures (:mod:`pgmsim.astro.plots`)."""
 
 from .._lazy import load_on_first_use
 

@@ -1,5 +1,5 @@
 """Use 3, the PGM drawing: :mod:`.layout` places the nodes (plain data, in the
-orders of :mod:`.ordering`, labels by :mod:`.labels`), :mod:`.checks` finds
+orders of :mod:`.ordering`, labels by :mod:`.labels`), :mod:`pgmsim.draw.checks` finds
 its defects, :mod:`.render` draws it with daft and :mod:`.tikz` writes it as
 ``tikz-bayesnet`` source."""
 

@@ -2,7 +2,7 @@
 start (:mod:`.initialization`), MAP and grids (:mod:`.optimize`), emcee runs
 (:mod:`.sampling`; batches on threads, :mod:`.parallel`, or processes,
 :mod:`.pools`), checkpoints (:mod:`.backends`), their
-results (:mod:`.results`; their plots, :mod:`.plots` choosing with :mod:`.selection`;
+results (:mod:`.results`; their plots, :mod:`pgmsim.fit.plots` choosing with :mod:`.selection`;
 in ArviZ and pandas, :mod:`.convert`, the pointwise log-likelihood and pickling of a
 posterior, :mod:`.interchange`), the results store of many fits (:mod:`.store`) and
 convergence checks (:mod:`.diagnostics`); evidence by nested sampling

@@ -1,4 +1,4 @@
-"""Samples, summaries (astropy Table), diagnostics; plots (:mod:`.plots`) and
+"""Samples, summaries (astropy Table), diagnostics; plots (:mod:`pgmsim.fit.plots`) and
 conversions to ArviZ and pandas (:mod:`.convert`)."""
 
 from __future__ import annotations

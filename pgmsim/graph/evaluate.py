@@ -15,7 +15,7 @@ Simulation, the posterior (one point and batches), prior draws and the
 models' helpers walk these items; argument resolution happens here and
 nowhere else. Values given by users are checked on the way in
 (:func:`check_inputs`); what a posterior checks when it is built is in
-:mod:`.checks`.
+:mod:`pgmsim.graph.checks`.
 """
 
 from __future__ import annotations
