@@ -39,7 +39,10 @@ def start_child(tmp_path, path, nsteps, every):
     after a few hundred steps always lands mid-run (the values are unchanged)."""
     script = tmp_path / "child.py"
     script.write_text(MODEL_CODE + textwrap.dedent(f"""
-        import time
+        import signal, time
+        # a suite started in the background by a shell ignores SIGINT (POSIX),
+        # and so would this child: Ctrl-C as in a terminal
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from pgmsim.fit.backends import Checkpoint
         fast_log_prob = post.log_prob
         def slow_log_prob(theta):
@@ -120,29 +123,12 @@ def test_sigkill_mid_run_then_resume(tmp_path):
     assert np.array_equal(load_result(path).chain, plain.chain)
 
 
-def interrupt(child, tries=5, wait=10):
-    """Ctrl-C the child; again if it is still running after ``wait`` seconds.
-
-    In two full-suite runs a single SIGINT was left unanswered by the child
-    (never in isolation; cause not found): a user presses Ctrl-C again, and so
-    does this test, a few times at most, so the run still has to stop early.
-    """
-    for _ in range(tries):
-        child.send_signal(signal.SIGINT)
-        try:
-            return child.communicate(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-    child.kill()
-    out, err = child.communicate()
-    pytest.fail(f"the run ignored {tries} SIGINTs: {err}")
-
-
 def test_ctrl_c_keeps_the_steps_done_in_the_file(tmp_path):
     path = tmp_path / "run.h5"
     child = start_child(tmp_path, path, 20000, every=0.02)
     wait_for_steps(path, 300, child)
-    out, err = interrupt(child)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
     assert child.returncode == 0, err
     kept = int(out.split()[-1])
     stored = load_result(path)
