@@ -4,6 +4,7 @@ Run from the repository root::
 
     python3 validation/false_alarms.py                         # xray_agn, 20 seeds
     python3 validation/false_alarms.py point_source_image --seeds 20 --nsteps 6000
+    python3 validation/false_alarms.py ccd_frames --seeds 10 --first-seed 10  # seeds 10-19
 
 Each seed simulates the model's default mock (seed 0) at its ``TRUTH``, finds the
 MAP, and samples it with 32 walkers for ``--nsteps`` steps (long enough: well
@@ -42,12 +43,14 @@ def main(argv=None):
     parser.add_argument("models", nargs="*", default=["xray_agn"])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--nsteps", type=int, default=6000)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds first-seed .. first-seed + seeds - 1 (to split a run)")
     opts = parser.parse_args(argv)
     ok = True
     for name in opts.models:
         started = time.perf_counter()
         warned = []
-        for seed in range(opts.seeds):
+        for seed in range(opts.first_seed, opts.first_seed + opts.seeds):
             problems = run(name, seed, opts.nsteps)
             if problems:
                 warned.append(seed)
