@@ -8,6 +8,11 @@ One run measures, side by side:
   ratio quoted is the median over rounds of the per-round ratio, with the
   quartiles (the noise of the machine). The workers import pgmsim and run one
   fit before the clock starts;
+* the same number of fits on plain ``concurrent.futures`` process pools of one
+  and two processes (each process a serial SBC of its share), timed in the
+  same rounds: the control that says what two processes gain on this machine
+  at all (two cores that slow each other down cap every split below 2x),
+  against which Dask's ratio is judged;
 * the per-task overhead of the engine: ``run_tasks`` of empty tasks on the
   two-worker cluster (submit, schedule, run, return, store nothing), wall time
   per task;
@@ -37,8 +42,11 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import multiprocessing  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+from functools import partial  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -47,6 +55,7 @@ from pgmsim.distributed import run_tasks  # noqa: E402
 from pgmsim.models import xray_agn  # noqa: E402
 
 SIZE = 16
+DASK, PLAIN = "Dask", "process pool"
 SETTINGS = dict(nwalkers=16, nsteps=300, thin=30, initial="map", seed=7)
 
 
@@ -66,11 +75,28 @@ def _sbc(client, model, inputs, n_sims):
     return time.perf_counter() - started, result
 
 
+def _serial_sbc(n_sims):
+    """The control's share: a serial SBC in a pool process (the model built there:
+    its local functions cannot be pickled for a plain pool)."""
+    warnings.simplefilter("ignore", pg.ConvergenceWarning)
+    model, inputs = xray_agn.build(size=SIZE), xray_agn.default_inputs(size=SIZE, seed=0)
+    pg.sbc(model, inputs, n_sims=n_sims, **SETTINGS)
+
+
+def _shares(pool, n_processes, n_sims):
+    """The control: ``n_sims`` fits split evenly over the pool's processes."""
+    started = time.perf_counter()
+    for future in [pool.submit(_serial_sbc, n_sims // n_processes)
+                   for _ in range(n_processes)]:
+        future.result()
+    return time.perf_counter() - started, None
+
+
 def main(argv=None):
     from distributed import Client, LocalCluster
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-sims", type=int, default=12, help="SBC fits per timed run")
+    parser.add_argument("--n-sims", type=int, default=24, help="SBC fits per timed run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--empty-tasks", type=int, default=400)
     parser.add_argument("--json", default=None, help="also write the numbers here")
@@ -80,17 +106,26 @@ def main(argv=None):
     clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                 host="127.0.0.1", dashboard_address=None) for n in (1, 2)}
     clients = {n: Client(cluster) for n, cluster in clusters.items()}
+    spawn = multiprocessing.get_context("spawn")
+    pools = {n: ProcessPoolExecutor(n, mp_context=spawn) for n in (1, 2)}
+    runs = {(DASK, n): partial(_sbc, clients[n], model, inputs, args.n_sims) for n in (1, 2)}
+    runs |= {(PLAIN, n): partial(_shares, pools[n], n, args.n_sims) for n in (1, 2)}
     try:
-        for n, client in clients.items():
+        for client in clients.values():
             _warm(client, model, inputs)
-        times = {1: [], 2: []}
+        for n, pool in pools.items():
+            _shares(pool, n, n)
+        times = {key: [] for key in runs}
         task_times, ranks = [], {}
+        order = list(runs)
         for r in range(args.rounds):
-            for n in ((1, 2) if r % 2 == 0 else (2, 1)):
-                seconds, result = _sbc(clients[n], model, inputs, args.n_sims)
-                times[n].append(seconds)
-                ranks.setdefault(n, result.ranks)
-        assert np.array_equal(ranks[1], ranks[2]), "the clusters gave different ranks"
+            for key in order[r % len(order):] + order[:r % len(order)]:
+                seconds, result = runs[key]()
+                times[key].append(seconds)
+                if result is not None:
+                    ranks.setdefault(key, result.ranks)
+        assert all(np.array_equal(ranks[key], ranks[DASK, 1]) for key in ranks), \
+            "the engines gave different ranks"
         # the time of one fit on a worker, as run_tasks records it
         records = run_tasks(_fit_time, (model, inputs), 4, seed=1, executor=clients[1])
         task_times = [rec["wall_s"] for rec in records]
@@ -98,24 +133,33 @@ def main(argv=None):
         run_tasks(_empty, None, args.empty_tasks, seed=0, executor=clients[2])
         overhead = (time.perf_counter() - started) / args.empty_tasks
     finally:
+        for pool in pools.values():
+            pool.shutdown()
         for client in clients.values():
             client.close()
         for cluster in clusters.values():
             cluster.close()
-    per_round = np.array(times[1]) / np.array(times[2])
-    fits_per_min = {n: 60 * args.n_sims / np.median(times[n]) for n in times}
+    per_round = {engine: np.array(times[engine, 1]) / np.array(times[engine, 2])
+                 for engine in (DASK, PLAIN)}
+    fits_per_min = {f"{engine} {n}": 60 * args.n_sims / np.median(times[engine, n])
+                    for engine, n in times}
     task = float(np.mean(task_times))
     projection = {w: 60 * min(w / task, 1 / overhead) for w in (1, 2, 100, 1000)}
-    out = {"n_sims": args.n_sims, "rounds": args.rounds, "seconds": times,
-           "fits_per_min": fits_per_min,
-           "speedup_2_vs_1": {"median": float(np.median(per_round)),
-                              "quartiles": np.percentile(per_round, [25, 75]).tolist()},
+    speedup = {engine: {"median": float(np.median(ratios)),
+                        "quartiles": np.percentile(ratios, [25, 75]).tolist()}
+               for engine, ratios in per_round.items()}
+    out = {"n_sims": args.n_sims, "rounds": args.rounds,
+           "seconds": {f"{engine} {n}": values for (engine, n), values in times.items()},
+           "fits_per_min": fits_per_min, "speedup_2_vs_1": speedup,
            "task_s": task, "overhead_s": overhead, "projection_fits_per_min": projection,
            "load_average": os.getloadavg()}
-    print(f"SBC fits per minute: 1 worker {fits_per_min[1]:.1f}, 2 workers "
-          f"{fits_per_min[2]:.1f}; 2 vs 1: {np.median(per_round):.2f}x (quartiles "
-          f"{out['speedup_2_vs_1']['quartiles'][0]:.2f}-"
-          f"{out['speedup_2_vs_1']['quartiles'][1]:.2f})")
+    for engine in (DASK, PLAIN):
+        q1, q3 = speedup[engine]["quartiles"]
+        print(f"SBC fits per minute, {engine}: 1 worker {fits_per_min[f'{engine} 1']:.1f}, "
+              f"2 workers {fits_per_min[f'{engine} 2']:.1f}; 2 vs 1: "
+              f"{speedup[engine]['median']:.2f}x (quartiles {q1:.2f}-{q3:.2f})")
+    print(f"Dask reaches {speedup[DASK]['median'] / speedup[PLAIN]['median']:.0%} of the "
+          f"speed-up of plain processes on this machine")
     print(f"one fit on a worker: {task:.2f} s; engine overhead per task: "
           f"{1e3 * overhead:.1f} ms")
     for w in (100, 1000):

@@ -9,11 +9,19 @@ from a small ball around the mode, the same seed for every run, sampled
 * with ``pool=`` a ``multiprocessing`` pool of two processes (each holds a
   copy of the posterior, sent once per run).
 
-The three are timed in turn, round after round, the order rotating; a run's
+and, as the control that says what the machine allows, two one-process runs at
+once, one in each pool process: their throughput against one run alone is the
+ceiling of any two-way split of this work on this machine (two cores that slow
+each other down, through a shared cache and memory bus or a shared physical
+core, cap every split below 2x, and the split paths can only be judged
+against that cap).
+
+The four are timed in turn, round after round, the order rotating; a run's
 time is the wall time of the whole ``pg.sample`` call (the posterior's trip
-to the workers included). The ratio quoted is the median over rounds of the
-per-round ratio of the one-process time to the other, with the quartiles
-(the noise of the machine). The three chains are checked to be identical.
+to the workers included; for the control, the slower of the two runs, halved,
+since it does two runs' work). The ratio quoted is the median over rounds of
+the per-round ratio of the one-process time to the other, with the quartiles
+(the noise of the machine). The three split chains are checked to be identical.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
+import pickle  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -45,6 +54,18 @@ import pgmsim as pg  # noqa: E402
 __all__ = ["main"]
 
 ONE, THREADS, POOL = "one process", "parallel=2 (threads)", "pool of 2 processes"
+CEILING = "control: 2 one-process runs at once"
+
+
+def _alone(job):
+    """One whole sampling run in a pool process: its wall time and CPU seconds."""
+    pickled, settings = job
+    post = pickle.loads(pickled)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pg.ConvergenceWarning)
+        start, cpu = time.perf_counter(), time.process_time()
+        pg.sample(post, progress=False, **settings)
+        return time.perf_counter() - start, time.process_time() - cpu
 
 
 def machine_load():
@@ -99,9 +120,17 @@ def main(argv=None):
         cpu = [cpu_seconds(pid) - b for pid, b in zip([os.getpid(), *workers], before)]
         return wall, res.chain, cpu
 
+    def both_at_once(pool):
+        """The control: the one-process run twice at once, one per pool process."""
+        settings = dict(nwalkers=args.nwalkers, nsteps=args.nsteps, seed=1,
+                        initial=case.theta)
+        walls, cpu = zip(*pool.map(_alone, [(pickled, settings)] * 2))
+        return max(walls) / 2, None, [0.0, *(seconds / 2 for seconds in cpu)]
+
+    pickled = pickle.dumps(post, protocol=pickle.HIGHEST_PROTOCOL)
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         runs = {ONE: lambda: run(), THREADS: lambda: run(parallel=2),
-                POOL: lambda: run(pool=pool)}
+                POOL: lambda: run(pool=pool), CEILING: lambda: both_at_once(pool)}
         pool.map(abs, range(4))  # the workers have started and imported numpy
         names = list(runs)
         times = {name: [] for name in names}
@@ -111,12 +140,14 @@ def main(argv=None):
         for r in range(args.rounds):
             k = r % len(names)
             for name in names[k:] + names[:k]:
-                seconds, chains[name], cpu = runs[name]()
+                seconds, chain, cpu = runs[name]()
+                if chain is not None:
+                    chains[name] = chain
                 times[name].append(seconds)
                 cpus[name].append(cpu)
             load.append(machine_load())
     times = {name: np.array(values) for name, values in times.items()}
-    identical = all(np.array_equal(chains[name], chains[ONE]) for name in names)
+    identical = all(np.array_equal(chain, chains[ONE]) for chain in chains.values())
 
     # The speed-up an idle machine would allow, from CPU seconds, which waiting for a
     # CPU on a busy machine does not inflate: the caller's own CPU time plus the
@@ -149,6 +180,11 @@ def main(argv=None):
           f"(speed-up an idle machine allows: {cpu_bound['pool_speedup_from_cpu']:.2f}x), "
           f"all processes {cpu_bound['pool_total_cpu_s']:.2f} s "
           f"({cpu_bound['pool_cpu_overhead']:.2f}x the one process's CPU)")
+    ceiling = next(row["speedup"] for row in rows if row["run"] == CEILING)
+    for row in rows:
+        if row["run"] in (THREADS, POOL):
+            print(f"{row['run']}: {row['speedup'] / ceiling:.0%} of the machine's ceiling "
+                  f"({row['speedup']:.2f}x of {ceiling:.2f}x)")
     print(f"machine load (CPU pressure %, 1-min load) before and after each round: "
           f"{[(entry['cpu_pressure'], round(entry['load_1min'], 2)) for entry in load]}")
     Path(args.json).write_text(json.dumps(
