@@ -104,7 +104,7 @@ def compare_command(args):
         results[name] = pg.nested(post, nlive=args.nlive, seed=args.seed,
                                   progress=not args.no_progress)
     table = pg.compare(results)
-    print(table)
+    table.pprint(max_lines=-1, max_width=-1)  # every column, however narrow the terminal
     print(table.meta["verdict"])
     if args.output is not None:
         table.write(args.output, format="ascii.ecsv", overwrite=True)
