@@ -12,11 +12,14 @@ from __future__ import annotations
 import itertools
 import math
 
-__all__ = ["CLEARANCE", "HEAD_LENGTH", "HEAD_HALF_WIDTH", "head_scale", "min_arrow_angle",
+__all__ = ["PROBLEM_KINDS", "CLEARANCE", "HEAD_LENGTH", "HEAD_HALF_WIDTH", "head_scale", "min_arrow_angle",
            "overlapping_nodes", "hidden_edges", "misplaced_nodes", "overlapping_plates",
            "crowded_arrowheads", "arrowhead_shortfall", "crossed_labels", "label_collisions",
            "visible_segments", "edge_crossings"]
 
+#: the checks that :meth:`pgmsim.draw.layout.Layout.problems` gathers, in order
+PROBLEM_KINDS = ("overlapping_nodes", "hidden_edges", "misplaced_nodes",
+                 "overlapping_plates", "crowded_arrowheads", "crossed_labels")
 #: gap kept between a node and any other node or edge, in layout units
 CLEARANCE = 0.06
 #: daft's arrowhead (0.25 cm long, 0.1 cm wide) at 2 cm per layout unit

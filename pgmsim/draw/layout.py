@@ -12,12 +12,8 @@ The method is a layered drawing:
    rectangle of columns; nodes outside a plate are kept clear of its
    rectangle; within a row, nodes are ordered by the mean position of their
    neighbours (barycentre heuristic), which keeps edges short and straight;
-3. a repair pass moves nodes sideways where an edge would pass under a node
-   it does not touch, or nodes would overlap: one node, its row, its plate
-   or everything on one side of it; as a last resort a node leaves its row
-   by a fraction, still between its parents and its children. The smallest
-   helpful move is taken first; where that gets stuck, other orders of moves
-   start again from the layered drawing.
+3. the repair pass of :mod:`pgmsim.draw.repair` moves nodes sideways until
+   the checks of :mod:`pgmsim.draw.checks` find no defect.
 """
 
 from __future__ import annotations
@@ -27,8 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import checks
+from .checks import PROBLEM_KINDS
 from .labels import place_labels
 from .ordering import canonical_order, neighbours, sorted_plates
+from .repair import repair
 from ..graph.nodes import NodeKind
 
 __all__ = ["Layout", "layout", "NODE_RADIUS", "DOT_RADIUS", "DET_RADIUS", "FACTOR_RADIUS",
@@ -44,16 +42,10 @@ DET_RADIUS = 0.16
 #: radius of the circle around the small square of a factor (``m.factor``):
 #: the layout keeps the square's corners clear
 FACTOR_RADIUS = 0.1
-#: the :class:`Layout` checks that :meth:`Layout.problems` gathers
-PROBLEM_KINDS = ("overlapping_nodes", "hidden_edges", "misplaced_nodes",
-                 "overlapping_plates", "crowded_arrowheads", "crossed_labels")
 _RADII = {NodeKind.PARAMETER: NODE_RADIUS, NodeKind.DATA: NODE_RADIUS,
           NodeKind.FIXED: DOT_RADIUS, NodeKind.DETERMINISTIC: DET_RADIUS,
           NodeKind.FACTOR: FACTOR_RADIUS}
 _ROW_GAP = 1.0
-#: orders of the repair's moves, tried in turn until one leaves no defect
-#: (smallest move first, spreading crowded arrowheads counts as progress)
-_STRATEGIES = ((True, False), (True, True), (False, True), (False, False))
 _PLATE_PAD = 0.4
 
 
@@ -242,6 +234,33 @@ class Layout:
         """
         return [item for kind in PROBLEM_KINDS for item in getattr(self, kind)()]
 
+    def refit(self, model, labels=True):
+        """Place the plates around the nodes again, then (``labels``) the labels beside the dots.
+
+        Parameters
+        ----------
+        model : Model
+            The model drawn.
+        labels : bool
+            Whether the labels are placed too (costlier; the repair places
+            them once nodes and plates are clean).
+
+        Examples
+        --------
+        >>> from pgmsim.draw.layout import layout
+        >>> from pgmsim.models import xray_agn
+        >>> m = xray_agn.build()
+        >>> plan = layout(m)
+        >>> x, y = plan.positions["N"]
+        >>> plan.positions["N"] = (x, y - 1.0)
+        >>> plan.refit(m)
+        >>> plan.plates["pixels"][1] < y - 1.0    # the plate grew downwards with N
+        True
+        """
+        _place_plates(model, self)
+        if labels:
+            place_labels(model, self)
+
     def bounds(self):
         """``(xmin, ymin, xmax, ymax)`` of everything drawn.
 
@@ -426,24 +445,12 @@ def layout(model, positions=None):
     links = sorted(pair for g in groups for pair in zip(g[:-1], g[1:]))
     result = Layout(positions=pos, radii=radii, edges=sorted(graph.edges), links=links,
                     members=members)
-    _finish(model, result)
-    layered = dict(result.positions)
-    best = None
-    # a greedy repair may get stuck where another order of moves gets
-    # through: the next strategy starts from the same layered drawing, and
-    # the cleanest result is kept
-    for smallest_first, weigh_crowding in _STRATEGIES:
-        attempt = Layout(**{**vars(result), "positions": dict(layered)})
-        _repair(model, attempt, set(positions), smallest_first, weigh_crowding)
-        found = len(attempt.problems())
-        if best is None or found < best[0]:
-            best = (found, attempt)
-        if not found:
-            break
-    return best[1]
+    result.refit(model)
+    return repair(model, result, set(positions))
 
 
 def _place_plates(model, result):
+    """Each plate's rectangle around its nodes and nested plates, innermost first."""
     depth = {p: len(model.plate_chain(p)) for p in model.plates}
     result.plates = {}
     for plate in sorted(model.plates, key=lambda p: (-depth[p], p)):
@@ -462,125 +469,3 @@ def _place_plates(model, result):
                 x0, y0 = min(x0, cx - 0.15), min(y0, cy - 0.3)
                 x1, y1 = max(x1, cx + cw + 0.15), max(y1, cy + ch + 0.15)
         result.plates[plate] = (x0, y0, x1 - x0, y1 - y0)
-
-
-def _finish(model, result, labels=True):
-    """Plates around the nodes, then the labels beside the dots."""
-    _place_plates(model, result)
-    if labels:
-        place_labels(model, result)
-
-
-def _culprits(model, result, kind, item):
-    """The nodes whose moving sideways may cure one defect."""
-    if kind == "crowded_arrowheads":
-        return [item[0][0], item[1][0], item[0][1]]
-    if kind == "hidden_edges":
-        return [item[1], *item[0]]
-    if kind == "misplaced_nodes":
-        return [item[0], *sorted(result.members[item[1]])]
-    if kind == "overlapping_plates":
-        return sorted(result.members[item[0]] ^ result.members[item[1]])
-    names = [n for part in item for n in (part if isinstance(part, tuple) else (part,))]
-    names = [n.removeprefix("plate:") for n in names]
-    return [n for n in names if n in result.positions] or [
-        n for n in names if n in result.members for n in sorted(result.members[n])]
-
-
-def _repair(model, result, fixed, smallest_first, weigh_crowding, max_tries=4000):
-    """Move nodes sideways until the layout has no defect, no move helps, or
-    ``max_tries`` moves were tried: nodes, edges and plates first, then
-    labels, which are costlier to check. Each round takes the first move that
-    helps: the smallest of any culprit's (``smallest_first``), or the first of
-    the first culprit's; with ``weigh_crowding``, a move that leaves as many
-    defects but spreads crowded arrowheads helps too."""
-    tries = [max_tries]
-    for kinds in (PROBLEM_KINDS[:-1], PROBLEM_KINDS):
-        labels = "crossed_labels" in kinds
-        _finish(model, result, labels)
-        while tries[0] > 0:
-            found = {kind: getattr(result, kind)() for kind in kinds}
-            count = sum(map(len, found.values()))
-            culprits = [n for kind, items in found.items() for item in items
-                        for n in _culprits(model, result, kind, item)]
-            movable = [n for n in dict.fromkeys(culprits) if n not in fixed]
-            moves = [move for name in movable
-                     for move in _moves(model, result, name, fixed) if move]
-            if smallest_first:   # the drawing stays close to the layered one
-                moves.sort(key=lambda move: _cost(result, move))
-            # with as many defects, crowded arrowheads further apart also count
-            crowding = (checks.arrowhead_shortfall(result)
-                        if weigh_crowding and found.get("crowded_arrowheads") else None)
-            if not _improves(model, result, moves, (count, kinds, labels, crowding), tries):
-                break
-    _finish(model, result)
-
-
-def _below(result, kinds, count):
-    """Whether the layout has fewer than ``count`` defects of ``kinds``;
-    the checks stop as soon as ``count`` is reached (most moves fail)."""
-    found = 0
-    for kind in kinds:
-        found += len(getattr(result, kind)())
-        if found >= count:
-            return False
-    return True
-
-
-def _cost(result, move):
-    """Moves off a row come last; the others by the largest distance moved."""
-    return (any(y != result.positions[n][1] for n, (_, y) in move.items()),
-            max(abs(x - result.positions[n][0]) for n, (x, _) in move.items()))
-
-
-def _moves(model, result, name, fixed):
-    """Steps sideways, pushes of the row, swaps within the row, gaps opened
-    beside it, steps of its plate and small steps off its row, for one node."""
-    x0, y0 = result.positions[name]
-    steps = (0.25, -0.25, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.0, -2.0, 3.0, -3.0, 4.0, -4.0)
-    row = sorted(n for n in result.positions if n != name and n not in fixed
-                 and result.positions[n][1] == y0)
-    moves = [{name: (x0 + step, y0)} for step in steps]
-    # push: the node and the rest of its row on the side it moves to
-    moves += [{n: (result.positions[n][0] + step, y0)
-               for n in [name, *row] if (result.positions[n][0] - x0) * step >= 0}
-              for step in steps]
-    moves += [{name: result.positions[other], other: (x0, y0)} for other in row]
-    # open a gap: everything on one side of the node, every row, moves away
-    # (a node stuck against a plate or an edge gets room without new crossings)
-    for step in steps[:8]:
-        moves.append({n: (px + step, py) for n, (px, py) in result.positions.items()
-                      if n not in fixed and (px - x0) * step >= 0 and n != name})
-    # the whole innermost plate block holding the node
-    plate = model.node(name).plate
-    if plate is not None:
-        block = [n for n in result.members[plate] if n not in fixed]
-        moves += [{n: (result.positions[n][0] + step, result.positions[n][1]) for n in block}
-                  for step in steps]
-    # last resort: off its row by a fraction, still below its parents and
-    # above its children (parallel arrows into one node fan out)
-    graph = model.graph
-    low = max((result.positions[c][1] for c in graph.successors(name)), default=-np.inf)
-    high = min((result.positions[p][1] for p in graph.predecessors(name)), default=np.inf)
-    moves += [{name: (x0, y0 + dy)} for dy in (0.3, -0.3)
-              if low + 0.5 < y0 + dy < high - 0.5]
-    return moves
-
-
-def _improves(model, result, moves, target, tries):
-    """Keep the first of ``moves`` that brings the defects below ``target``."""
-    count, kinds, labels, crowding = target
-    for move in moves:
-        if tries[0] <= 0:
-            return False
-        tries[0] -= 1
-        before = {n: result.positions[n] for n in move}
-        result.positions.update(move)
-        _finish(model, result, labels)
-        if _below(result, kinds, count):
-            return True
-        if (crowding is not None and checks.arrowhead_shortfall(result) < crowding - 1e-3
-                and _below(result, kinds, count + 1)):
-            return True
-        result.positions.update(before)
-    return False
