@@ -28,6 +28,10 @@ def main():
     parser.add_argument("--nlive", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1835)
     parser.add_argument("--loo-draws", type=int, default=200)
+    parser.add_argument("--progress", action="store_true",
+                        help="dynesty's progress line on stderr (iterations, calls, ln Z)")
+    parser.add_argument("--sample", default="auto",
+                        help="dynesty's sampling method: auto, unif, rwalk, slice, rslice")
     args = parser.parse_args()
     inputs, data, keep = xray_cluster.load(**datasets.a1835(args.data_home))
     results = {}
@@ -38,7 +42,8 @@ def main():
         post.log_likelihood(post.prior_transform(np.full(post.ndim, 0.5)))
         call = time.perf_counter() - start
         start = time.perf_counter()
-        res = pg.nested(post, nlive=args.nlive, seed=args.seed, progress=False)
+        res = pg.nested(post, nlive=args.nlive, seed=args.seed, progress=args.progress,
+                        sample=args.sample)
         seconds = time.perf_counter() - start
         results[name] = res
         print(f"{name:15s} d = {post.ndim}: ln Z = {res.log_evidence:.1f} +- "
