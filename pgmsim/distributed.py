@@ -89,6 +89,31 @@ def _submitted(executor, todo, call):
     return futures, concurrent.futures.as_completed(futures)
 
 
+def _scheduler_lost(err):
+    """Whether ``err`` is how Dask says that the client lost its scheduler.
+
+    The client cancels every future it waits for (``FutureCancelledError``,
+    reason ``scheduler-connection-lost``), or a result on its way breaks off
+    (``CommClosedError``); its workers close themselves.
+    """
+    from distributed.comm import CommClosedError
+
+    return isinstance(err, (concurrent.futures.CancelledError, CommClosedError))
+
+
+def _lost_message(err, n_finished, n_tasks, store):
+    """What happened, what is kept, and how to go on."""
+    reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    said = (f"the connection to the Dask scheduler was lost after {n_finished} of "
+            f"{n_tasks} tasks ({reason}); ")
+    if store is None:
+        return said + ("the finished tasks are lost with it: pass store= to keep them, "
+                       "and resume=True to go on after such a loss")
+    return said + (f"the finished tasks are in the results store '{store.filename}': run "
+                   "the same call with resume=True once a scheduler and its workers are "
+                   "up again")
+
+
 def _announce_dashboard(executor, progress):
     try:
         link = executor.dashboard_link
@@ -137,6 +162,9 @@ def run_tasks(task, payload, n_tasks, *, seed, arguments=None, executor=None, st
     ------
     TypeError
         An unknown executor, or a payload that cannot be pickled for it.
+    ConnectionError
+        The Dask client lost its scheduler (killed, restarted, unreachable):
+        the message says how many tasks finished and how to resume.
 
     Examples
     --------
@@ -172,6 +200,10 @@ def run_tasks(task, payload, n_tasks, *, seed, arguments=None, executor=None, st
                 store.write(index, record)
             records[index] = record
             bar.update(1)
+    except (concurrent.futures.CancelledError, OSError) as err:
+        if not (_is_dask_client(executor) and _scheduler_lost(err)):
+            raise
+        raise ConnectionError(_lost_message(err, len(records), int(n_tasks), store)) from err
     finally:
         bar.close()
         for future in futures:  # after a failure: the other tasks are not wanted
