@@ -36,7 +36,12 @@ def unbalanced_braces(source):
 
 @pytest.mark.parametrize("name", list(BUILDERS))
 def test_tikz_has_every_node_edge_and_plate_at_the_layout_positions(name):
-    model = BUILDERS[name]()
+    assert_tikz_matches_layout(BUILDERS[name]())
+
+
+def assert_tikz_matches_layout(model):
+    """The TikZ source of ``model`` has its nodes (kinds included), edges,
+    links and plates, at the positions of its layout (the PNG's)."""
     plan = layout(model)
     source = to_tikz(model)
     assert not unbalanced_braces(source)
