@@ -12,6 +12,8 @@ version control):
   :data:`pgmsim.cli.MODELS`, with its module docstring, its PGM drawn in the
   forward and inference views, its factorization, its default mock and a
   corner plot from a short emcee run started at the MAP;
+- ``gallery/<name>.png`` and ``gallery.inc``: the PGM of every ready-made model and
+  of every model of :mod:`pgmsim.draw.gallery`, each above its TikZ source;
 - ``tutorials/*.ipynb`` and ``tutorials.inc``: the notebooks of the
   repository's ``notebooks/`` folder, which myst-nb executes with a reduced
   step count and caches (see ``pgmsim_notebooks``).
@@ -635,6 +637,58 @@ def generate_models(app, gen):
 
 
 # ---------------------------------------------------------------------------
+# the PGM gallery
+def _gallery_entries():
+    """``(section, name, title, model, observed)`` of every ready-made model,
+    then of every model of :mod:`pgmsim.draw.gallery`."""
+    from pgmsim.cli import MODELS
+    from pgmsim.draw import gallery
+
+    for name in MODELS:
+        module = importlib.import_module(f"pgmsim.models.{name}")
+        yield ("Ready-made models", name,
+               getattr(module, "DESCRIPTION", _first_line(module.__doc__)), module.build(), True)
+    for build in gallery.CLASSIC_MODELS:
+        yield ("Classic PGMs", build.__name__, _first_line(build.__doc__), build(),
+               build.__name__ not in gallery.FORWARD_VIEWS)
+
+
+def generate_gallery(gen):
+    """``gallery.inc`` and ``gallery/<name>.png``: each PGM drawn, above its TikZ
+    source; the images are drawn again only when the source of pgmsim changes."""
+    import matplotlib.pyplot as plt
+    import pgmsim
+
+    folder = gen / "gallery"
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(inspect.getsource(generate_gallery).encode())
+    package = Path(pgmsim.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
+    key = digest.hexdigest()
+    stamp = folder / "key.txt"
+    fresh = stamp.is_file() and stamp.read_text() == key
+    parts, section = [], None
+    for heading, name, title, model, observed in _gallery_entries():
+        if heading != section:
+            parts.append(_title(heading, "-"))
+            section = heading
+        png = folder / f"{name}.png"
+        if not (fresh and png.is_file()):
+            pgm = model.render(observed=observed)
+            pgm.savefig(png, dpi=110)
+            plt.close(pgm.figure)
+        view = "" if observed else " Forward view: ``m.render(observed=False)``."
+        source = model.render(format="tikz", observed=observed)
+        parts.append(_title(f"``{name}``", "~") + f"\n{title}{view}\n\n"
+                     f".. image:: /_generated/gallery/{name}.png\n"
+                     f"   :alt: PGM of {name}\n\n"
+                     ".. code-block:: latex\n\n" + _indent(source) + "\n")
+    _write(stamp, key)
+    _write(gen / "gallery.inc", "\n".join(parts))
+
+
+# ---------------------------------------------------------------------------
 def generate(app):
     gen = Path(app.srcdir) / "_generated"
     gen.mkdir(exist_ok=True)
@@ -642,6 +696,7 @@ def generate(app):
     generate_api(gen)
     generate_tutorials(app, gen, _write)
     generate_models(app, gen)
+    generate_gallery(gen)
 
 
 def setup(app):
