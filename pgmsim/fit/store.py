@@ -17,7 +17,8 @@ What the file holds
 
 Crash safety
 ------------
-Only the client writes the file. A task's group is written under a temporary
+Only the client writes the file; a write waits (up to :data:`LOCK_WAIT_S`)
+while another process has the file open to read it. A task's group is written under a temporary
 name, flushed, then renamed to its index, and the file is closed after each
 task, so a client killed at any moment leaves a readable file whose tasks are
 whole; a half-written group (killed mid-write) is ignored and rewritten.
@@ -28,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 
 import h5py
 import numpy as np
@@ -35,6 +37,9 @@ import numpy as np
 __all__ = ["ResultsStore", "StoreError", "fingerprint"]
 
 _PARTIAL = "partial_"
+
+#: seconds a write waits for the file while another process reads it
+LOCK_WAIT_S = 30.0
 
 
 class StoreError(ValueError):
@@ -221,7 +226,8 @@ class ResultsStore:
         Raises
         ------
         StoreError
-            Task ``index`` is already stored.
+            Task ``index`` is already stored, or another process keeps the
+            file open for more than :data:`LOCK_WAIT_S` seconds.
 
         Examples
         --------
@@ -232,7 +238,7 @@ class ResultsStore:
         'host:1'
         """
         name = f"{int(index):06d}"
-        with h5py.File(self.filename, "a") as f:
+        with self._open_for_writing() as f:
             tasks = f["tasks"]
             if name in tasks:
                 raise StoreError(f"results store '{self.filename}' already holds task "
@@ -248,6 +254,23 @@ class ResultsStore:
                     group.create_dataset(key, data=np.asarray(value))
             f.flush()
             tasks.move(partial, name)  # the task appears whole, or not at all
+
+    def _open_for_writing(self):
+        """The file, opened to append, once no other process reads it.
+
+        HDF5 locks a file while it is open: a user (or a script) looking at
+        the store as the run goes must delay a write, not end the run.
+        """
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                return h5py.File(self.filename, "a")
+            except BlockingIOError as err:
+                if time.monotonic() > deadline:
+                    raise StoreError(f"results store '{self.filename}' is locked by another "
+                                     f"process for more than {LOCK_WAIT_S:g} s: close what "
+                                     "holds it open", self.filename) from err
+                time.sleep(0.05)
 
     def read(self):
         """Every stored record, by task index.

@@ -64,3 +64,49 @@ def test_the_fingerprint_depends_on_every_setting():
     assert '"seed": 1' in text
     for change in ({"seed": 2}, {"n_items": 4}, {"data": np.arange(4.0) + 1e-12}):
         assert fingerprint({**SETTINGS, **change})[0] != base, change
+
+
+HOLD_OPEN = """
+import sys, time, h5py
+with h5py.File(sys.argv[1], "r"):
+    print("open", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def hold_open(path, seconds):
+    """Another process that reads the store (a user looking at it) for ``seconds``."""
+    import subprocess
+    import sys
+
+    reader = subprocess.Popen([sys.executable, "-c", HOLD_OPEN, str(path), str(seconds)],
+                              stdout=subprocess.PIPE, text=True)
+    assert reader.stdout.readline() == "open\n"
+    return reader
+
+
+def test_a_write_waits_for_a_reader_of_the_file(tmp_path):
+    store = ResultsStore(tmp_path / "r.h5", "sbc", SETTINGS)
+    reader = hold_open(store.filename, 0.5)
+    try:
+        store.write(0, {"ranks": [1, 2]})  # HDF5 locks the file while it is read
+    finally:
+        reader.wait(timeout=30)
+        reader.stdout.close()
+    assert store.done() == [0]
+
+
+def test_a_file_locked_for_too_long_is_named(tmp_path, monkeypatch):
+    store = ResultsStore(tmp_path / "r.h5", "sbc", SETTINGS)
+    monkeypatch.setattr("pgmsim.fit.store.LOCK_WAIT_S", 0.2)
+    reader = hold_open(store.filename, 3)
+    try:
+        with pytest.raises(StoreError, match=f"results store '{store.filename}' is locked "
+                                             "by another process"):
+            store.write(0, {"ranks": [1, 2]})
+    finally:
+        reader.kill()
+        reader.wait(timeout=30)
+        reader.stdout.close()
+    store.write(0, {"ranks": [1, 2]})
+    assert store.done() == [0]
