@@ -31,6 +31,7 @@ import functools
 import json
 import logging
 import os
+import pathlib
 import pickle
 import socket
 import sys
@@ -49,24 +50,62 @@ def _is_dask_client(executor):
     return distributed is not None and isinstance(executor, distributed.Client)
 
 
-def _check_executor(executor, payload):
-    """Refuse an unknown engine, and a payload that cannot reach its workers."""
+def _pickled_payload(executor, payload):
+    """The payload as its workers receive it (None in this process); refuses an
+    unknown engine, and a payload that cannot reach its workers."""
     if executor is None or isinstance(executor, concurrent.futures.ThreadPoolExecutor):
-        return
+        return None
     if _is_dask_client(executor):
         import cloudpickle as dumper
+
+        _model_files_by_value()
     elif isinstance(executor, concurrent.futures.Executor):
         dumper = pickle
     else:
         raise TypeError("executor must be a dask.distributed.Client, a "
                         f"concurrent.futures.Executor or None, got {type(executor).__name__}")
     try:
-        dumper.dumps(payload)
+        return dumper.dumps(payload)
     except (pickle.PicklingError, AttributeError, TypeError) as err:
         raise TypeError(
             f"the model cannot be sent to worker processes: {err}; define its functions "
             "at module level, or use a dask.distributed.Client (which sends closures "
             "too)") from err
+
+
+def _model_files():
+    """``{module name: file}`` of the model files loaded here (``pgmsim run my.py``)."""
+    from ._model_source import _FILE_PREFIX
+
+    return {name: module.__file__ for name, module in list(sys.modules.items())
+            if name.startswith(_FILE_PREFIX)}
+
+
+def _model_files_by_value():
+    """Have cloudpickle send the functions of model files by value.
+
+    A model file is imported under a name made up here, which no worker can
+    import; by value, the functions reach workers on any machine.
+    """
+    import cloudpickle
+
+    for name in _model_files():
+        cloudpickle.register_pickle_by_value(sys.modules[name])
+
+
+def _load_model_files(files):
+    """Import, in a worker of a local pool, the model files the client had loaded."""
+    from ._model_source import _file_module
+
+    for name, path in files.items():
+        if name not in sys.modules:  # a forked worker has them already
+            _file_module(pathlib.Path(path), path)
+
+
+@functools.lru_cache(maxsize=4)
+def _unpickled_payload(blob):
+    """The payload, unpickled once per worker process (not once per task)."""
+    return pickle.loads(blob)
 
 
 def _call(task, payload, index, seed_sequence, argument):
@@ -78,14 +117,42 @@ def _call(task, payload, index, seed_sequence, argument):
     return record
 
 
-def _submitted(executor, todo, call):
-    """Futures of the tasks to run, and an iterator over them as they finish."""
+def _call_pickled(files, payload_blob, call_blob):
+    """:func:`_call` of a task that travelled as bytes.
+
+    Unpickled here, inside the task, what a worker cannot import (a module
+    only the client has) is an error of this task, which comes back to the
+    client; unpickled by Dask on its way in, it would break the worker's
+    connection, and Dask would restart the worker for ever.
+    """
+    _load_model_files(files)
+    task, *per_task = pickle.loads(call_blob)
+    return _call(task, _unpickled_payload(payload_blob), *per_task)
+
+
+def _submitted(executor, todo, task, call, payload, payload_blob):
+    """Futures of the tasks to run, and an iterator over them as they finish.
+
+    ``call(index)`` gives what task ``index`` gets besides the payload.
+    """
     if _is_dask_client(executor):
+        import cloudpickle
         from distributed import as_completed
 
-        futures = {executor.submit(*call(index), pure=False): index for index in todo}
+        # the payload travels once to each worker, not with every task
+        shared = executor.scatter(payload_blob, broadcast=True)
+        futures = {executor.submit(_call_pickled, {}, shared,
+                                   cloudpickle.dumps((task, *call(index))), pure=False): index
+                   for index in todo}
         return futures, as_completed(futures)
-    futures = {executor.submit(*call(index)): index for index in todo}
+    if payload_blob is None:  # threads share this process's objects
+        futures = {executor.submit(_call, task, payload, *call(index)): index
+                   for index in todo}
+    else:
+        files = _model_files()
+        futures = {executor.submit(_call_pickled, files, payload_blob,
+                                   pickle.dumps((task, *call(index)))): index
+                   for index in todo}
     return futures, concurrent.futures.as_completed(futures)
 
 
@@ -175,25 +242,26 @@ def run_tasks(task, payload, n_tasks, *, seed, arguments=None, executor=None, st
     """
     from tqdm.auto import tqdm
 
-    _check_executor(executor, payload)
+    payload_blob = _pickled_payload(executor, payload)
     seeds = np.random.SeedSequence(seed).spawn(int(n_tasks))
     arguments = [None] * int(n_tasks) if arguments is None else list(arguments)
     records = store.read() if store is not None else {}
     todo = [i for i in range(int(n_tasks)) if i not in records]
 
     def call(index):
-        return _call, task, payload, index, seeds[index], arguments[index]
+        return index, seeds[index], arguments[index]
 
     bar = tqdm(total=int(n_tasks), initial=int(n_tasks) - len(todo), desc=desc,
                disable=not progress)
     futures = {}
     try:
         if executor is None:
-            finished = ((index, _call(*call(index)[1:])) for index in todo)
+            finished = ((index, _call(task, payload, *call(index))) for index in todo)
         else:
             if _is_dask_client(executor):
                 _announce_dashboard(executor, progress)
-            futures, done = _submitted(executor, todo, call)
+            futures, done = _submitted(executor, todo, task, call, payload,
+                                        payload_blob)
             finished = ((futures[future], future.result()) for future in done)
         for index, record in finished:
             if store is not None:

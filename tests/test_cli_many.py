@@ -100,3 +100,43 @@ def test_a_scheduler_that_does_not_answer_is_named(model_file, tmp_path):
                                          "answers there"):
         main(["fit-many", model_file, "--out", str(tmp_path / "x"), "--n-items", "1",
               "--scheduler", "tcp://127.0.0.1:9", *SHORT])
+
+
+#: a model whose function is defined in the file: it pickles by reference to the file's
+#: module, which only the process that loaded the file has
+SCALED_MODEL_FILE = '''
+import pgmsim as pg
+
+
+def doubled(lam):
+    return 2.0 * lam
+
+
+def build():
+    m = pg.Model("scaled")
+    m.plate("obs", size=5)
+    m.param("lam", pg.Gamma(3.0, 1.0))
+    m.deterministic("mu", doubled)
+    m.data("N", pg.Poisson("mu"), plate="obs")
+    return m
+'''
+
+#: columns that say where and how fast a fit ran, not what it found
+RUN_COLUMNS = ("wall_s", "worker")
+
+
+@pytest.mark.parametrize("command, count", [("fit-many", "--n-items"), ("sbc", "--n-sims")])
+def test_a_model_file_runs_on_dask_workers_as_here(tmp_path, command, count):
+    pytest.importorskip("distributed")
+    path = tmp_path / "scaled_model.py"
+    path.write_text(SCALED_MODEL_FILE)
+    args = [command, str(path), count, "4", *SHORT]
+    here, there = tmp_path / "here", tmp_path / "there"
+    assert main([*args, "--out", str(here)]) == 0
+    assert main([*args, "--out", str(there), "--workers", "2"]) == 0
+    serial, on_dask = (Table.read(out / "summary.ecsv") for out in (here, there))
+    assert serial.colnames == on_dask.colnames and len(serial) > 0
+    for name in serial.colnames:
+        if name not in RUN_COLUMNS:
+            assert list(serial[name]) == list(on_dask[name]), name
+    assert stored(there / "results.h5") == list(range(4))

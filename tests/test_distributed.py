@@ -282,3 +282,53 @@ def test_the_a1835_sources_are_fitted_from_a_loader(shared_data, tmp_path):
     other, _ = xray_agn.source_items(size=20, data_home=shared_data)
     with pytest.raises(StoreError, match="was made by another run"):
         pg.fit_many(None, other, resume=True, **settings)
+
+
+#: a model file whose function is defined at its top level: it pickles by reference
+#: to the file's module, which only the process that loaded the file has
+MODEL_FILE = '''
+import pgmsim as pg
+
+
+def doubled(lam):
+    return 2.0 * lam
+
+
+def build():
+    m = pg.Model("scaled")
+    m.plate("obs", size=5)
+    m.param("lam", pg.Gamma(3.0, 1.0))
+    m.deterministic("mu", doubled)
+    m.data("N", pg.Poisson("mu"), plate="obs")
+    return m
+'''
+
+
+def test_a_model_from_a_file_is_fitted_on_dask_and_in_a_spawned_pool(client, tmp_path):
+    from pgmsim.cli import default_mock
+
+    path = tmp_path / "scaled_model.py"
+    path.write_text(MODEL_FILE)
+    model, _ = default_mock(str(path))
+    serial = pg.fit_many(model, items(4), **FIT_SETTINGS)
+    on_dask = pg.fit_many(model, items(4), executor=client, **FIT_SETTINGS)
+    assert same_fits(serial, on_dask)
+    # a spawned worker starts without the file's module: it loads the file
+    with concurrent.futures.ProcessPoolExecutor(
+            2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        in_pool = pg.fit_many(model, items(4), executor=pool, **FIT_SETTINGS)
+    assert same_fits(serial, in_pool)
+
+
+def test_a_function_the_workers_cannot_import_fails_its_task(client, monkeypatch):
+    import types
+
+    module = types.ModuleType("client_only_functions")
+    exec("def doubled(lam):\n    return 2.0 * lam\n", module.__dict__)
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    m = rate_model()
+    m.deterministic("mu", module.doubled)
+    # an error of the task, not a worker that cannot read its messages (Dask would
+    # restart it for ever)
+    with pytest.raises(ModuleNotFoundError, match="client_only_functions"):
+        pg.fit_many(m, items(2), executor=client, **FIT_SETTINGS)
