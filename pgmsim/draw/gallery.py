@@ -374,22 +374,23 @@ def recursive(levels=4):
     if not isinstance(levels, int) or levels < 1:
         raise ValueError(f"levels must be a positive integer, got {levels!r}")
     m = pg.Model("recursive")
-    m.fixed("query")
-    m.param("input", pg.Normal("query", 1.0))
+    m.fixed("query", label=r"\mathrm{query}")
+    m.param("input", pg.Normal("query", 1.0), label=r"\mathrm{input}")
     below = []
     for c in range(2**levels):
         name = f"map_{c:02d}"
-        m.deterministic(name, _sum_of(["input"]))
+        m.deterministic(name, _sum_of(["input"]), label=rf"\mathrm{{map}}_{{{c}}}")
         below.append(name)
     for level in range(1, levels + 1):
         above = []
         for r in range(len(below) // 2):
             name = f"reduce_{level}_{r}"
-            m.deterministic(name, _sum_of(below[2 * r:2 * r + 2]))
+            m.deterministic(name, _sum_of(below[2 * r:2 * r + 2]),
+                            label=rf"\mathrm{{reduce}}_{{{level},{r}}}")
             above.append(name)
         below = above
-    m.deterministic("output", _sum_of(below))
-    m.data("answer", pg.Normal("output", 1.0))
+    m.deterministic("output", _sum_of(below), label=r"\mathrm{output}")
+    m.data("answer", pg.Normal("output", 1.0), label=r"\mathrm{answer}")
     return m
 
 
