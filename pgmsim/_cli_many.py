@@ -98,8 +98,9 @@ def _engine(args):
         with client:
             yield client
         return
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True) as cluster, \
-            Client(cluster) as client:
+    # the dashboard on a free port (printed with the progress bar): 8787 may be taken
+    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         yield client
 
 

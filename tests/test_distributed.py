@@ -63,7 +63,7 @@ def client():
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as c:
+                      dashboard_address=":0") as cluster, Client(cluster) as c:
         yield c
 
 
@@ -332,3 +332,23 @@ def test_a_function_the_workers_cannot_import_fails_its_task(client, monkeypatch
     # restart it for ever)
     with pytest.raises(ModuleNotFoundError, match="client_only_functions"):
         pg.fit_many(m, items(2), executor=client, **FIT_SETTINGS)
+
+
+def _total(payload, index, seed_sequence, argument):
+    return {"value": float(np.sum(payload))}
+
+
+def test_the_payload_travels_once_not_with_every_task(client, monkeypatch):
+    payload = np.arange(100_000.0)  # 800 kB, as the inputs of a large image
+    sent = []
+    submit = client.submit
+
+    def measured(function, *args, **kwargs):
+        sent.append(sum(len(a) for a in args if isinstance(a, bytes)))
+        assert not any(isinstance(a, np.ndarray) for a in args)
+        return submit(function, *args, **kwargs)
+
+    monkeypatch.setattr(client, "submit", measured)
+    records = run_tasks(_total, payload, 4, seed=0, executor=client)
+    assert [r["value"] for r in records] == [float(np.sum(payload))] * 4
+    assert len(sent) == 4 and 0 < max(sent) < 2_000, sent  # the task's own bytes only
