@@ -195,6 +195,7 @@ def weak_lensing():
     pgmsim.Model
         Observed ellipticities ``eps_obs`` of galaxies: true ellipticity plus
         a shear ``gamma`` growing with position ``x``, with noise ``sigma``.
+        The positions are fixed inputs (daft's original draws them observed).
 
     Examples
     --------
