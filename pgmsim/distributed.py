@@ -165,7 +165,9 @@ def _scheduler_lost(err):
     """
     from distributed.comm import CommClosedError
 
-    return isinstance(err, (concurrent.futures.CancelledError, CommClosedError))
+    if isinstance(err, concurrent.futures.CancelledError):  # Dask < 2024 gives no reason
+        return getattr(err, "reason", "scheduler-connection-lost") == "scheduler-connection-lost"
+    return isinstance(err, CommClosedError)
 
 
 def _lost_message(err, n_finished, n_tasks, store):

@@ -352,3 +352,24 @@ def test_the_payload_travels_once_not_with_every_task(client, monkeypatch):
     records = run_tasks(_total, payload, 4, seed=0, executor=client)
     assert [r["value"] for r in records] == [float(np.sum(payload))] * 4
     assert len(sent) == 4 and 0 < max(sent) < 2_000, sent  # the task's own bytes only
+
+
+def test_only_a_lost_scheduler_is_said_to_be_lost(tmp_path):
+    from distributed.client import FutureCancelledError
+    from distributed.comm import CommClosedError
+
+    from pgmsim._cli_checks import speak_of_flags
+    from pgmsim.distributed import _lost_message, _scheduler_lost
+    from pgmsim.fit.store import ResultsStore
+
+    lost = FutureCancelledError("_call-1", "scheduler-connection-lost")
+    assert _scheduler_lost(lost)
+    assert _scheduler_lost(CommClosedError("in <TCP>: Stream is closed"))
+    assert not _scheduler_lost(FutureCancelledError("_call-1", "cancelled by the user"))
+    assert not _scheduler_lost(BlockingIOError(11, "unable to lock file"))
+    store = ResultsStore(tmp_path / "r.h5", "fit_many", {})
+    said = speak_of_flags(_lost_message(lost, 3, 10, store))
+    assert said.startswith("the connection to the Dask scheduler was lost after 3 of 10 "
+                           "tasks (_call-1 cancelled for reason: scheduler-connection-lost.)")
+    assert f"'{store.filename}': run the same call with --resume once" in said
+    assert "pass store= to keep them" in _lost_message(lost, 3, 10, None)
