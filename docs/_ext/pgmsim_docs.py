@@ -658,6 +658,7 @@ def generate_gallery(gen):
     source; the images are drawn again only when the source of pgmsim changes."""
     import matplotlib.pyplot as plt
     import pgmsim
+    from pgmsim.draw.layout import layout
 
     folder = gen / "gallery"
     folder.mkdir(parents=True, exist_ok=True)
@@ -674,12 +675,14 @@ def generate_gallery(gen):
             parts.append(_title(heading, "-"))
             section = heading
         png = folder / f"{name}.png"
+        # laid out once: given every position, the drawing and the source agree
+        positions = layout(model).positions
         if not (fresh and png.is_file()):
-            pgm = model.render(observed=observed)
+            pgm = model.render(observed=observed, positions=positions)
             pgm.savefig(png, dpi=110)
             plt.close(pgm.figure)
         view = "" if observed else " Forward view: ``m.render(observed=False)``."
-        source = model.render(format="tikz", observed=observed)
+        source = model.render(format="tikz", observed=observed, positions=positions)
         parts.append(_title(f"``{name}``", "~") + f"\n{title}{view}\n\n"
                      f".. image:: /_generated/gallery/{name}.png\n"
                      f"   :alt: PGM of {name}\n\n"
