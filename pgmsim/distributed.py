@@ -139,8 +139,10 @@ def _submitted(executor, todo, task, call, payload, payload_blob):
         import cloudpickle
         from distributed import as_completed
 
-        # the payload travels once to each worker, not with every task
-        shared = executor.scatter(payload_blob, broadcast=True)
+        # the payload travels once to each worker, not with every task; under a key of
+        # this run's own (hash=False): a key named by its content is shared with other
+        # clients, and released under this run when one of them leaves
+        shared = executor.scatter(payload_blob, broadcast=True, hash=False)
         futures = {executor.submit(_call_pickled, {}, shared,
                                    cloudpickle.dumps((task, *call(index))), pure=False): index
                    for index in todo}
