@@ -58,7 +58,7 @@ def main():
         table = pg.compare(results, max_draws=args.loo_draws)
     for w in caught:
         print("warning:", w.message)
-    print(table)
+    table.pprint(max_lines=-1, max_width=-1)
     print(f"LOO: {time.perf_counter() - start:.0f} s")
     print(table.meta["verdict"])
 
