@@ -256,6 +256,31 @@ def _split_function(spec):
     return spec, "build"
 
 
+def loaded_model_files():
+    """The model files imported in this process, as ``{module name: path}``.
+
+    A worker process that receives a model pickled here needs the same
+    modules, which only :func:`import_model_files` can give it: their names
+    are made up by this loader, so no worker can import them by name.
+    """
+    return {name: module.__file__ for name, module in list(sys.modules.items())
+            if name.startswith(_FILE_PREFIX)}
+
+
+def import_model_files(files):
+    """Import, in a worker process, the model files the caller had loaded.
+
+    Parameters
+    ----------
+    files : dict
+        :func:`loaded_model_files` of the caller. A module the worker has
+        already (a forked worker, a task after the first) is not imported again.
+    """
+    for name, path in files.items():
+        if name not in sys.modules:
+            _file_module(pathlib.Path(path), path)
+
+
 def _file_module(path, label):
     """Import a Python file under a name of its own, registered in :data:`sys.modules`.
 

@@ -31,7 +31,6 @@ import functools
 import json
 import logging
 import os
-import pathlib
 import pickle
 import socket
 import sys
@@ -39,6 +38,8 @@ import time
 import warnings
 
 import numpy as np
+
+from ._model_source import import_model_files, loaded_model_files
 
 __all__ = ["run_tasks", "fit_many", "describe_model"]
 
@@ -73,14 +74,6 @@ def _pickled_payload(executor, payload):
             "too)") from err
 
 
-def _model_files():
-    """``{module name: file}`` of the model files loaded here (``pgmsim run my.py``)."""
-    from ._model_source import _FILE_PREFIX
-
-    return {name: module.__file__ for name, module in list(sys.modules.items())
-            if name.startswith(_FILE_PREFIX)}
-
-
 def _model_files_by_value():
     """Have cloudpickle send the functions of model files by value.
 
@@ -89,17 +82,8 @@ def _model_files_by_value():
     """
     import cloudpickle
 
-    for name in _model_files():
+    for name in loaded_model_files():
         cloudpickle.register_pickle_by_value(sys.modules[name])
-
-
-def _load_model_files(files):
-    """Import, in a worker of a local pool, the model files the client had loaded."""
-    from ._model_source import _file_module
-
-    for name, path in files.items():
-        if name not in sys.modules:  # a forked worker has them already
-            _file_module(pathlib.Path(path), path)
 
 
 @functools.lru_cache(maxsize=4)
@@ -125,7 +109,7 @@ def _call_pickled(files, payload_blob, call_blob):
     client; unpickled by Dask on its way in, it would break the worker's
     connection, and Dask would restart the worker for ever.
     """
-    _load_model_files(files)
+    import_model_files(files)
     task, *per_task = pickle.loads(call_blob)
     return _call(task, _unpickled_payload(payload_blob), *per_task)
 
@@ -151,7 +135,7 @@ def _submitted(executor, todo, task, call, payload, payload_blob):
         futures = {executor.submit(_call, task, payload, *call(index)): index
                    for index in todo}
     else:
-        files = _model_files()
+        files = loaded_model_files()
         futures = {executor.submit(_call_pickled, files, payload_blob,
                                    pickle.dumps((task, *call(index)))): index
                    for index in todo}

@@ -20,6 +20,34 @@ settings.register_profile(
 settings.load_profile("pgmsim")
 
 
+#: a model file whose function is defined at its top level: it pickles by reference
+#: to the file's module, which only the process that loaded the file has
+MODEL_FILE = '''
+import pgmsim as pg
+
+
+def doubled(lam):
+    return 2.0 * lam
+
+
+def build():
+    m = pg.Model("scaled")
+    m.plate("obs", size=5)
+    m.param("lam", pg.Gamma(3.0, 1.0))
+    m.deterministic("mu", doubled)
+    m.data("N", pg.Poisson("mu"), plate="obs")
+    return m
+'''
+
+
+@pytest.fixture
+def scaled_model_file(tmp_path) -> Path:
+    """A model file on disk (``scaled_model.py``): one rate, doubled, five counts."""
+    path = tmp_path / "scaled_model.py"
+    path.write_text(MODEL_FILE)
+    return path
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real data shared next to the repository, ``<repo root>/../shared/data``."""

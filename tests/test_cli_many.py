@@ -102,35 +102,15 @@ def test_a_scheduler_that_does_not_answer_is_named(model_file, tmp_path):
               "--scheduler", "tcp://127.0.0.1:9", *SHORT])
 
 
-#: a model whose function is defined in the file: it pickles by reference to the file's
-#: module, which only the process that loaded the file has
-SCALED_MODEL_FILE = '''
-import pgmsim as pg
-
-
-def doubled(lam):
-    return 2.0 * lam
-
-
-def build():
-    m = pg.Model("scaled")
-    m.plate("obs", size=5)
-    m.param("lam", pg.Gamma(3.0, 1.0))
-    m.deterministic("mu", doubled)
-    m.data("N", pg.Poisson("mu"), plate="obs")
-    return m
-'''
-
 #: columns that say where and how fast a fit ran, not what it found
 RUN_COLUMNS = ("wall_s", "worker")
 
 
 @pytest.mark.parametrize("command, count", [("fit-many", "--n-items"), ("sbc", "--n-sims")])
-def test_a_model_file_runs_on_dask_workers_as_here(tmp_path, command, count):
+def test_a_model_file_runs_on_dask_workers_as_here(tmp_path, scaled_model_file, command,
+                                                   count):
     pytest.importorskip("distributed")
-    path = tmp_path / "scaled_model.py"
-    path.write_text(SCALED_MODEL_FILE)
-    args = [command, str(path), count, "4", *SHORT]
+    args = [command, str(scaled_model_file), count, "4", *SHORT]
     here, there = tmp_path / "here", tmp_path / "there"
     assert main([*args, "--out", str(here)]) == 0
     assert main([*args, "--out", str(there), "--workers", "2"]) == 0

@@ -284,32 +284,11 @@ def test_the_a1835_sources_are_fitted_from_a_loader(shared_data, tmp_path):
         pg.fit_many(None, other, resume=True, **settings)
 
 
-#: a model file whose function is defined at its top level: it pickles by reference
-#: to the file's module, which only the process that loaded the file has
-MODEL_FILE = '''
-import pgmsim as pg
-
-
-def doubled(lam):
-    return 2.0 * lam
-
-
-def build():
-    m = pg.Model("scaled")
-    m.plate("obs", size=5)
-    m.param("lam", pg.Gamma(3.0, 1.0))
-    m.deterministic("mu", doubled)
-    m.data("N", pg.Poisson("mu"), plate="obs")
-    return m
-'''
-
-
-def test_a_model_from_a_file_is_fitted_on_dask_and_in_a_spawned_pool(client, tmp_path):
+def test_a_model_from_a_file_is_fitted_on_dask_and_in_a_spawned_pool(client,
+                                                                     scaled_model_file):
     from pgmsim.cli import default_mock
 
-    path = tmp_path / "scaled_model.py"
-    path.write_text(MODEL_FILE)
-    model, _ = default_mock(str(path))
+    model, _ = default_mock(str(scaled_model_file))
     serial = pg.fit_many(model, items(4), **FIT_SETTINGS)
     on_dask = pg.fit_many(model, items(4), executor=client, **FIT_SETTINGS)
     assert same_fits(serial, on_dask)

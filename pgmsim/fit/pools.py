@@ -28,6 +28,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .._model_source import import_model_files, loaded_model_files
+
 __all__ = ["PoolLogProb", "pool_size"]
 
 #: Posteriors each process keeps by token, the most recently used first out
@@ -106,7 +108,9 @@ def _evaluate_share(task):
     if post is None:
         if pickled is None:
             return None
-        post = pickle.loads(pickled)
+        files, blob = pickled
+        import_model_files(files)  # a spawned worker has never imported the user's file
+        post = pickle.loads(blob)
     _keep(token, post)
     return post.log_prob(theta)
 
@@ -172,7 +176,7 @@ class PoolLogProb:
         self.shipped = 0
         self.token = uuid.uuid4().hex
         # pickled now, so that a posterior the workers cannot receive fails at the start
-        self._pickled = _pickled(post)
+        self._pickled = (loaded_model_files(), _pickled(post))
         _keep(self.token, post)  # workers in this process (threads) use it as it is
 
     def __call__(self, theta):

@@ -258,3 +258,15 @@ def test_the_documented_mpi_script_runs_as_written(mpiexec):
     assert proc.returncode == 0, proc.stderr
     assert "2 worker ranks" in proc.stdout
     assert all(name in proc.stdout for name in ("x0", "y0", "F", "b", "sigma"))
+
+
+def test_a_model_from_a_file_is_sampled_on_a_spawned_pool(scaled_model_file, process_pool):
+    """A spawned worker has never imported the user's file: it loads it itself."""
+    from pgmsim.cli import default_mock
+
+    model, _ = default_mock(str(scaled_model_file))
+    post = model.posterior(data={"N": [5, 7, 6, 9, 4]})
+    settings = dict(nwalkers=8, nsteps=30, seed=4, initial=None, progress=False)
+    alone = pg.sample(post, **settings)
+    pooled = pg.sample(post, pool=process_pool, **settings)
+    np.testing.assert_array_equal(pooled.chain, alone.chain)
