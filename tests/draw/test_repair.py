@@ -23,3 +23,21 @@ def test_nodes_placed_by_hand_are_never_moved():
     repaired = repair(m, plan, fixed={"F", "b"})
     assert repaired.positions["F"] == repaired.positions["b"] == plan.positions["b"]
     assert repaired.overlapping_nodes() != []    # nothing else can cure it
+
+
+def test_a_swap_in_a_row_removes_a_crossing_the_repair_left():
+    """Crossings are no defect, but where swapping two neighbours of a row
+    removes one without a defect, the swap is made."""
+    import pgmsim as pg
+    m = pg.Model("crossed")
+    m.param("a", pg.Normal(0, 1))
+    m.param("b", pg.Normal(0, 1))
+    m.data("c", pg.Normal("a", 1))
+    m.data("d", pg.Normal("b", 1))
+    plan = layout(m)
+    plan.positions.update({"a": (0.0, 0.0), "b": (1.0, 0.0), "c": (1.0, -1.0), "d": (0.0, -1.0)})
+    plan.refit(m)
+    assert len(plan.crossings()) == 1 and plan.problems() == []
+    repaired = repair(m, plan, fixed=set())
+    assert repaired.crossings() == [] and repaired.problems() == []
+    assert {repaired.positions["a"], repaired.positions["b"]} == {(0.0, 0.0), (1.0, 0.0)}
