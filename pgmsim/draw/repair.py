@@ -9,7 +9,8 @@ resort a node leaves its row by a fraction, still between its parents and
 its children. The smallest helpful move is taken first; where that gets stuck,
 other orders of moves start again from the layered drawing, and the
 cleanest result is kept. A clean result then loses what edge crossings a
-swap of two neighbours in a row removes without a defect.
+swap of two neighbours in a row (with a short repair around them) removes
+without a defect.
 """
 
 from __future__ import annotations
@@ -73,10 +74,11 @@ def repair(model, layered, fixed):
     return best[1]
 
 
-def _uncross(model, result, fixed, max_tries=30):
+def _uncross(model, result, fixed, max_tries=20):
     """Swap a node at the end of a crossing edge with its neighbour in the row
-    where that leaves fewer crossings and no defect (at most ``max_tries``
-    swaps are tried: a clean drawing is kept as it is otherwise)."""
+    where that leaves fewer crossings and no defect, after a short repair
+    around the swapped pair where it needs room (at most ``max_tries`` swaps
+    are tried: a clean drawing is kept as it is otherwise)."""
     tries = max_tries
     crossings = len(result.crossings())
     while crossings and tries > 0:
@@ -96,6 +98,9 @@ def _uncross(model, result, fixed, max_tries=30):
             before = dict(result.positions)
             result.positions[a], result.positions[b] = before[b], before[a]
             result.refit(model)
+            if len(result.crossings()) < crossings and result.problems():
+                # the swap may need its neighbours to make room: a short repair
+                _repair(model, result, fixed | {a, b}, True, False, max_tries=12)
             if len(result.crossings()) < crossings and not result.problems():
                 crossings = len(result.crossings())
                 break
