@@ -41,6 +41,7 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import cloudpickle  # noqa: E402
 import numpy as np  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -127,7 +128,7 @@ def main(argv=None):
         walls, cpu = zip(*pool.map(_alone, [(pickled, settings)] * 2))
         return max(walls) / 2, None, [0.0, *(seconds / 2 for seconds in cpu)]
 
-    pickled = pickle.dumps(post, protocol=pickle.HIGHEST_PROTOCOL)
+    pickled = cloudpickle.dumps(post)  # the model's functions are local (closures)
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         runs = {ONE: lambda: run(), THREADS: lambda: run(parallel=2),
                 POOL: lambda: run(pool=pool), CEILING: lambda: both_at_once(pool)}
