@@ -102,3 +102,29 @@ def test_draw_priors_follows_hierarchies_and_names_what_it_cannot_draw():
     cut = [PriorTerm(("w",), pg.Normal(1.0, "mu"))]
     with pytest.raises(ValueError, match="cannot draw parameter 'w'.*'mu' is not known before"):
         draw_priors(cut, np.random.default_rng(0), 3, {"w": ()}, {})
+
+
+def nested_group_model(argument_on_groups=True):
+    """Points within groups; y on the points takes a on the groups, or mu on no plate."""
+    m = pg.Model("nested")
+    m.plate("groups", index="g", size=3)
+    m.plate("points", index="k", within="groups", size=12)
+    m.param("mu", pg.Normal(0.0, 1.0))
+    m.param("a", pg.Normal("mu", 1.0), plate="groups")
+    m.data("y", pg.Normal("a" if argument_on_groups else "mu", 1.0), plate="points")
+    return m
+
+
+def test_an_argument_of_an_enclosing_plate_is_refused_naming_the_node():
+    # the values of an inner plate are one flat vector: a per-group value cannot
+    # broadcast against it (it failed deep in numpy, naming no node)
+    m = nested_group_model()
+    message = r"node 'y' on plate 'points' \(within 'groups'\) takes 'a' of plate 'groups'"
+    with pytest.raises(pg.ModelError, match=message):
+        m.simulate(seed=1)
+    with pytest.raises(pg.ModelError, match=message):
+        m.posterior(data={"y": np.zeros(12)})
+    # still declared and drawn: the picture of such a model is fine
+    assert "prod_g,k p(y_g,k | a_g)" in str(m.factorization())
+    # control: an argument on no plate is simulated
+    assert nested_group_model(argument_on_groups=False).simulate(seed=1)["y"].shape == (12,)

@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 
 from ..distributions import Distribution
-from .nodes import NodeKind
+from .nodes import ModelError, NodeKind
 from .units import plain_value
 
 __all__ = ["check_inputs", "resolve", "Step", "PriorTerm", "DataTerm", "Likelihood",
@@ -431,6 +431,29 @@ class FactorTerm:
         return value[:, 0] if value.ndim == 2 else value
 
 
+def _check_enclosing_arguments(model, node):
+    """Refuse a distribution argument of an enclosing plate, naming the node.
+
+    The values of a node on an inner plate are one flat vector over all its
+    elements, which a vector along the enclosing plate cannot broadcast
+    against: the argument needs an index per element (a deterministic node).
+    Declaring such a model is allowed (it can be drawn); computing it is not.
+    """
+    if not node.kind.stochastic or node.plate is None:
+        return
+    enclosing = model.plate_chain(node.plate)[1:]
+    for parent in node.parents:
+        plate = model.node(parent).plate
+        if plate in enclosing:
+            raise ModelError(
+                f"node {node.name!r} on plate {node.plate!r} (within {enclosing[0]!r}) "
+                f"takes {parent!r} of plate {plate!r} as a distribution argument: the "
+                f"values of an inner plate are one flat vector over all its elements, "
+                f"which {parent!r} cannot broadcast against; give each element the index "
+                f"of its {plate!r} element as a fixed input and pass {parent!r} through a "
+                f"deterministic node on {node.plate!r} ({parent}[..., index])")
+
+
 @dataclass(frozen=True)
 class Walk:
     """A model's graph as the ordered list of what to compute and draw.
@@ -481,6 +504,7 @@ class Walk:
         items = []
         for name in model.order:
             node = model.node(name)
+            _check_enclosing_arguments(model, node)
             if node.kind is NodeKind.DETERMINISTIC:
                 items.append(Step(name, node.func, tuple(node.parents)))
             elif node.kind is NodeKind.DATA:
