@@ -233,20 +233,26 @@ CLIENT_SCRIPT = textwrap.dedent("""
 """)
 
 
+def wait_for_stored(path, count, process, timeout):
+    """Poll the store until it holds ``count`` tasks, ``process`` ends or time is up."""
+    deadline, stored = time.monotonic() + timeout, 0
+    while stored < count and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+        try:
+            with h5py.File(path, "r") as f:
+                stored = len(f["tasks"])
+        except (OSError, KeyError):  # not made yet, or being written
+            continue
+    return stored
+
+
 def test_a_client_killed_mid_run_is_resumed(client, serial_fits, tmp_path):
     path = tmp_path / "fits.h5"
     script = CLIENT_SCRIPT.format(tests=os.path.dirname(__file__), store=str(path),
                                   address=client.scheduler.address)
     child = subprocess.Popen([sys.executable, "-c", script])
     try:
-        deadline, stored = time.monotonic() + 120, 0
-        while stored < 3 and time.monotonic() < deadline and child.poll() is None:
-            time.sleep(0.05)
-            try:
-                with h5py.File(path, "r") as f:
-                    stored = len(f["tasks"])
-            except (OSError, KeyError):  # not made yet, or being written
-                continue
+        stored = wait_for_stored(path, 3, child, timeout=120)
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.wait()

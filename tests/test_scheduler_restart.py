@@ -16,7 +16,6 @@ import sys
 import textwrap
 import time
 
-import h5py
 import numpy as np
 import pytest
 
@@ -26,7 +25,7 @@ pytest.importorskip("distributed")
 
 # the helpers and the serial run (a fixture) of the Dask tests
 from test_distributed import (FIT_SETTINGS, items, rate_model, same_fits,  # noqa: E402,F401
-                              serial_fits, stored_tasks)
+                              serial_fits, stored_tasks, wait_for_stored)
 
 #: seconds each item takes to load on a worker: room to kill the scheduler mid-run
 LOAD_SECONDS = 0.6
@@ -102,18 +101,6 @@ class Processes:
             except ProcessLookupError:
                 pass
             process.wait()
-
-
-def wait_for_stored(path, count, client, timeout):
-    deadline, stored = time.monotonic() + timeout, 0
-    while stored < count and time.monotonic() < deadline and client.poll() is None:
-        time.sleep(0.05)
-        try:
-            with h5py.File(path, "r") as f:
-                stored = len(f["tasks"])
-        except (OSError, KeyError):  # not made yet, or being written
-            continue
-    return stored
 
 
 def test_a_run_whose_scheduler_was_killed_is_resumed_on_a_new_one(serial_fits, tmp_path):
