@@ -7,8 +7,9 @@ executor (for Dask, ``client.get_executor()``; ``Client.map`` itself returns
 futures and is refused).
 
 emcee hands pgmsim the whole batch of walkers at once (``vectorize=True``).
-:class:`PoolLogProb` splits that batch into one contiguous share per worker
-and maps over the shares. The posterior itself does not travel with every
+:class:`PoolLogProb` splits the walkers of that batch that lie inside the
+prior's support (the others are -inf without a worker) into one contiguous
+share per worker and maps over the shares. The posterior itself does not travel with every
 share: it is pickled once, and each worker keeps the copy it receives under a
 token. A share sent to a worker without that copy comes back unevaluated and
 is sent again with the pickled posterior, so each worker receives the
@@ -184,7 +185,15 @@ class PoolLogProb:
         theta = np.asarray(theta, dtype=float)
         if theta.ndim != 2 or len(theta) < 2:
             return self.post.log_prob(theta)
-        shares = np.array_split(theta, min(self.workers, len(theta)))
+        # Walkers outside the prior's support cost the workers nothing: only the
+        # others are shared out, so that the shares take about the same time
+        # (each batch waits for the slowest). The values are those of one
+        # serial call, which also gives -inf there without the likelihood.
+        out = np.full(len(theta), -np.inf)
+        live = np.flatnonzero(self.post.log_prior(theta) > -np.inf)
+        if live.size == 0:
+            return out
+        shares = np.array_split(theta[live], min(self.workers, live.size))
         values = self._map(shares, None)
         missing = [i for i, value in enumerate(values) if value is None]
         if missing:
@@ -192,7 +201,8 @@ class PoolLogProb:
             resent = self._map([shares[i] for i in missing], self._pickled)
             for i, value in zip(missing, resent):
                 values[i] = value
-        return np.concatenate(values)
+        out[live] = np.concatenate(values)
+        return out
 
     def _map(self, shares, pickled):
         values = list(self.pool.map(_evaluate_share,

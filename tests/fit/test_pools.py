@@ -85,6 +85,33 @@ def test_the_order_check_catches_walkers_mixed_up(post, theta, process_pool):
     assert not np.array_equal(mixed, post.log_prob(theta))
 
 
+class _SharesSeen(ThreadPoolExecutor):
+    """A pool of threads that records how many walkers each share holds."""
+
+    def __init__(self, workers):
+        super().__init__(workers)
+        self.shares = []
+
+    def map(self, function, tasks):
+        tasks = list(tasks)
+        self.shares.append([len(task[1]) for task in tasks])
+        return super().map(function, tasks)
+
+
+def test_walkers_outside_the_support_are_not_shared_out(post, theta):
+    batch = theta[8:16].copy()
+    batch[[0, 1, 2], 1] = -1.0           # three walkers of the first share's half: -inf
+    with _SharesSeen(2) as pool, PoolLogProb(post, pool) as log_prob:
+        values = log_prob(batch)
+        outside = log_prob(batch[[0, 1, 2]])
+    np.testing.assert_array_equal(values, post.log_prob(batch))
+    assert np.isneginf(values[:3]).all() and np.isfinite(values[3:]).all()
+    # the five walkers inside, split 3 + 2 (split blindly, 4 + 4 would leave one
+    # worker with one walker to evaluate and the other with four)
+    assert pool.shares == [[3, 2]]
+    np.testing.assert_array_equal(outside, [-np.inf] * 3)
+
+
 def test_the_posterior_is_sent_once_per_worker_not_with_every_batch(post, theta,
                                                                      process_pool):
     with PoolLogProb(post, process_pool) as log_prob:
