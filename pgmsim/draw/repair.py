@@ -10,7 +10,8 @@ its children. The smallest helpful move is taken first; where that gets stuck,
 other orders of moves start again from the layered drawing, and the
 cleanest result is kept. A clean result then loses what edge crossings a
 swap of two neighbours in a row (with a short repair around them) removes
-without a defect.
+without a defect, and crowded fans of arrows are widened
+(:mod:`pgmsim.draw.fans`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from . import checks
 from .checks import PROBLEM_KINDS
+from .fans import spread_fans
 
 __all__ = ["repair", "STRATEGIES"]
 
@@ -70,6 +72,7 @@ def repair(model, layered, fixed):
             best = (found, attempt)
         if not found:
             _uncross(model, attempt, fixed)
+            spread_fans(model, attempt, fixed)
             break
     return best[1]
 

@@ -148,11 +148,13 @@ def test_nested_plates_are_drawn_nested(nested_plate_model):
     assert fx < px and fy < py and px + pw < fx + fw and py + ph < fy + fh
 
 
-def test_fixed_inputs_sit_one_row_above_their_first_child(plans):
+def test_fixed_inputs_sit_above_their_first_child_by_half_a_row_to_one(plans):
+    # one row above in the layered drawing; widening the fan of arrows into
+    # the child may bring an input down, never below half a row above it
     model, plan = plans["xray_agn"]
     for name in ("ex", "x", "y"):
         (child,) = model.graph.successors(name)
-        assert plan.positions[name][1] - plan.positions[child][1] == pytest.approx(1.0)
+        assert 0.5 <= plan.positions[name][1] - plan.positions[child][1] <= 1.0
 
 
 def test_positions_override_the_layout():
