@@ -13,6 +13,7 @@ import itertools
 import math
 
 __all__ = ["PROBLEM_KINDS", "CLEARANCE", "HEAD_LENGTH", "HEAD_HALF_WIDTH", "head_scale", "min_arrow_angle",
+           "arrivals",
            "overlapping_nodes", "hidden_edges", "misplaced_nodes", "overlapping_plates",
            "crowded_arrowheads", "arrowhead_shortfall", "crossed_labels", "label_collisions",
            "visible_segments", "edge_crossings"]
@@ -333,16 +334,43 @@ def arrowhead_shortfall(plan):
     return sum(lack for _, lack in _crowded_pairs(plan))
 
 
-def _crowded_pairs(plan):
-    """``(pair of edges, angle lacking)`` for the arrows into one node too close."""
-    arrivals = {}
+def arrivals(plan):
+    """The directions the arrows into each node come from.
+
+    Parameters
+    ----------
+    plan : Layout
+        The drawing's plain data (:class:`pgmsim.draw.layout.Layout`).
+
+    Returns
+    -------
+    dict
+        Node name to a list of ``(angle, parent)``, sorted by angle (radians,
+        counter-clockwise from the positive x axis, seen from the node).
+
+    Examples
+    --------
+    >>> from pgmsim.draw.layout import Layout
+    >>> from pgmsim.draw.checks import arrivals
+    >>> plan = Layout(positions={"a": (0.0, 1.0), "b": (1.0, 0.0), "c": (0.0, 0.0)},
+    ...               radii={"a": 0.25, "b": 0.25, "c": 0.25}, edges=[("a", "c"), ("b", "c")])
+    >>> [(round(angle, 4), parent) for angle, parent in arrivals(plan)["c"]]
+    [(0.0, 'b'), (1.5708, 'a')]
+    """
+    found = {}
     for parent, child in plan.edges:
         (px, py), (cx, cy) = plan.positions[parent], plan.positions[child]
-        arrivals.setdefault(child, []).append((math.atan2(py - cy, px - cx), parent))
+        found.setdefault(child, []).append((math.atan2(py - cy, px - cx), parent))
+    for directions in found.values():
+        directions.sort()
+    return found
+
+
+def _crowded_pairs(plan):
+    """``(pair of edges, angle lacking)`` for the arrows into one node too close."""
     out = []
-    for child, found in arrivals.items():
+    for child, found in arrivals(plan).items():
         limit = min_arrow_angle(plan.radii[child], head_scale(len(found)))
-        found.sort()
         for (a1, p1), (a2, p2) in itertools.combinations(found, 2):
             gap = abs(a2 - a1)
             gap = min(gap, 2 * math.pi - gap)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from .checks import HEAD_HALF_WIDTH, HEAD_LENGTH, head_scale
+from .checks import HEAD_HALF_WIDTH, HEAD_LENGTH, arrivals, head_scale
 
 __all__ = ["comfortable_angle", "narrowest_gaps", "spread_fans"]
 
@@ -53,8 +53,8 @@ def comfortable_angle(radius, scale=1.0):
     >>> round(math.degrees(comfortable_angle(0.16)), 1)   # a deterministic dot
     20.2
     """
-    chord = 2 * scale * HEAD_HALF_WIDTH * 2
-    return 2 * math.asin(min(1.0, chord / 2 / (radius + scale * HEAD_LENGTH)))
+    half_chord = 2 * scale * HEAD_HALF_WIDTH     # the bases' corners a head width apart
+    return 2 * math.asin(min(1.0, half_chord / (radius + scale * HEAD_LENGTH)))
 
 
 def narrowest_gaps(plan):
@@ -86,14 +86,9 @@ def narrowest_gaps(plan):
 def _fan_gaps(plan):
     """Node name to ``(angle, (parent, parent))`` for each pair of
     neighbouring arrows into it, for nodes with two or more parents."""
-    arrivals = {}
-    for parent, child in plan.edges:
-        (px, py), (cx, cy) = plan.positions[parent], plan.positions[child]
-        arrivals.setdefault(child, []).append((math.atan2(py - cy, px - cx), parent))
     gaps = {}
-    for child, found in arrivals.items():
+    for child, found in arrivals(plan).items():
         if len(found) > 1:
-            found.sort()
             gaps[child] = [(b - a, (p, q)) for (a, p), (b, q) in zip(found, found[1:])]
             (first, p), (last, q) = found[0], found[-1]
             gaps[child].append((2 * math.pi - (last - first), (q, p)))
@@ -148,7 +143,6 @@ def spread_fans(model, result, fixed, budget=20000):
         result.refit(model)
         crossings = len(result.crossings())
         done.clear()            # a fan given up on may open now that others moved
-    result.refit(model)
 
 
 def _total_shortfall(fans, comfort):
@@ -167,13 +161,9 @@ def _moves(model, result, name, child, fixed):
     row down (staying half a row above the parent's children)."""
     graph = model.graph
     x0, y0 = result.positions[name]
-    cx, cy = result.positions[child]
-
-    def angle(n):
-        return math.atan2(result.positions[n][1] - cy, result.positions[n][0] - cx)
-
+    angle = {parent: a for a, parent in arrivals(result)[child]}
     row = [n for n, (_, y) in sorted(result.positions.items()) if y == y0 and n not in fixed]
-    fan = sorted(p for p in graph.predecessors(child) if p not in fixed)
+    fan = sorted(p for p in angle if p not in fixed)
     low = max(result.positions[c][1] for c in graph.successors(name))
     heights = [y0] + [y0 - d for d in _DOWN if y0 - d >= low + 0.5]
     moves = []
@@ -184,7 +174,7 @@ def _moves(model, result, name, child, fixed):
                       if (result.positions[n][0] - x0) * step >= 0})
         # angles grow to the left: a step right takes the parents at smaller angles
         moves.append({n: (result.positions[n][0] + step, result.positions[n][1]) for n in fan
-                      if (angle(name) - angle(n)) * step >= 0})
+                      if (angle[name] - angle[n]) * step >= 0})
     return moves
 
 
