@@ -151,7 +151,8 @@ def prior_draws(post, seed, n, start=None):
     return post._packing.theta_of(draws)
 
 
-def initial_walkers(post, nwalkers, initial=None, seed=None, ball=None):
+def initial_walkers(post, nwalkers, initial=None, seed=None, ball=None, log_prob=None,
+                    return_log_prob=False):
     """Starting positions of the walkers, all with finite log-posterior.
 
     Parameters
@@ -171,11 +172,19 @@ def initial_walkers(post, nwalkers, initial=None, seed=None, ball=None):
         curvature says nothing, relative to the prior width. Around a given
         point: relative to the prior width of each parameter (default
         :data:`POINT_BALL`).
+    log_prob : callable, optional
+        Evaluates the candidate walkers, a batch at a time: by default
+        :meth:`Posterior.log_prob`; the sampler passes the function it samples
+        with (threads, a pool), so that the start runs where the steps do.
+    return_log_prob : bool
+        Also return the walkers' log-posterior, for the sampler's first state.
 
     Returns
     -------
-    numpy.ndarray, shape (nwalkers, ndim)
+    walkers : numpy.ndarray, shape (nwalkers, ndim)
         Every row with a finite log-posterior.
+    values : numpy.ndarray, shape (nwalkers,)
+        Their log-posterior; only with ``return_log_prob``.
 
     Raises
     ------
@@ -204,17 +213,30 @@ def initial_walkers(post, nwalkers, initial=None, seed=None, ball=None):
     >>> walkers = initial_walkers(m.posterior(data={"y": 3.0}), 400, "map", seed=1)
     >>> round(float(walkers.std() / 0.01), 1)
     0.1
+
+    With their log-posterior, as the sampler starts from them:
+
+    >>> walkers, values = initial_walkers(post, 4, [3.0], seed=1, return_log_prob=True)
+    >>> bool(np.array_equal(values, post.log_prob(walkers)))
+    True
     """
-    rng = np.random.default_rng(seed)
+    walkers, values = _start(post, nwalkers, initial, np.random.default_rng(seed), ball,
+                             post.log_prob if log_prob is None else log_prob)
+    return (walkers, values) if return_log_prob else walkers
+
+
+def _start(post, nwalkers, initial, rng, ball, log_prob):
+    """:func:`initial_walkers`, with the walkers' log-posterior."""
     if initial is None:
-        pool = post.sample_prior(rng, 4 * nwalkers)
-        ok = pool[np.isfinite(post.log_prob(pool))]
+        draws = post.sample_prior(rng, 4 * nwalkers)
+        values = log_prob(draws)
+        ok = np.flatnonzero(np.isfinite(values))
         if len(ok) < nwalkers:
             raise ValueError(
-                f"only {len(ok)} of {len(pool)} prior draws have a finite posterior "
+                f"only {len(ok)} of {len(draws)} prior draws have a finite posterior "
                 "density; start from the MAP with initial='map'"
             )
-        return ok[:nwalkers]
+        return draws[ok[:nwalkers]], values[ok[:nwalkers]]
     if isinstance(initial, str):
         if initial != "map":
             raise ValueError(f"initial must be None, 'map', a dict or an array, got {initial!r}")
@@ -224,13 +246,14 @@ def initial_walkers(post, nwalkers, initial=None, seed=None, ball=None):
         initial = initial.theta
     centre = post.pack(initial) if isinstance(initial, dict) else np.asarray(initial, float)
     if centre.shape == (nwalkers, post.ndim):
-        bad = ~np.isfinite(post.log_prob(centre))
+        values = log_prob(centre)
+        bad = ~np.isfinite(values)
         if bad.any():
             raise ValueError(
                 f"{bad.sum()} initial walker position(s) have zero posterior density, "
                 f"first {dict(zip(post.param_names, centre[bad][0]))}"
             )
-        return centre
+        return centre, values
     if centre.shape != (post.ndim,):
         raise ValueError(
             f"initial must have shape ({post.ndim},) or ({nwalkers}, {post.ndim}), "
@@ -254,15 +277,16 @@ def initial_walkers(post, nwalkers, initial=None, seed=None, ball=None):
         factor = ball * np.linalg.cholesky(cov)
     else:
         factor = np.diag((POINT_BALL if ball is None else ball) * width)
-    walkers = np.empty((nwalkers, post.ndim))
+    walkers, values = np.empty((nwalkers, post.ndim)), np.empty(nwalkers)
     filled = 0
     for _ in range(100):
         trial = centre + rng.standard_normal((nwalkers, post.ndim)) @ factor.T
-        ok = trial[np.isfinite(post.log_prob(trial))]
-        take = min(len(ok), nwalkers - filled)
-        walkers[filled:filled + take] = ok[:take]
-        filled += take
+        trial_values = log_prob(trial)
+        ok = np.flatnonzero(np.isfinite(trial_values))[:nwalkers - filled]
+        walkers[filled:filled + len(ok)] = trial[ok]
+        values[filled:filled + len(ok)] = trial_values[ok]
+        filled += len(ok)
         if filled == nwalkers:
-            return walkers
+            return walkers, values
     raise ValueError("could not place the walkers around the initial point: the "
                      "posterior density is zero almost everywhere near it")

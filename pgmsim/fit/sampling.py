@@ -191,6 +191,8 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
     elif resume:
         raise ValueError("resume=True needs the backend file of the run to resume")
     run_length = {"stopped": "nsteps", "max_steps": None, "tau": None}
+    if parallel is not None and parallel != 1:
+        log_prob = ParallelLogProb(post, parallel)
     try:
         done = 0 if store is None else store.iteration
         start = random_state = None
@@ -199,13 +201,15 @@ def sample(post, nwalkers=32, nsteps=2000, seed=None, initial=None, progress=Tru
             start, random_state = store.start, store.start_random_state
         elif done == 0:
             rng = np.random.default_rng(seed)
-            start = initial_walkers(post, nwalkers, initial=initial, seed=rng)
+            # the start walkers are evaluated where the steps are (threads, a pool)
+            start, values = initial_walkers(post, nwalkers, initial=initial, seed=rng,
+                                            log_prob=log_prob, return_log_prob=True)
             # emcee draws from a legacy RandomState: seed it from our Generator
             random_state = np.random.RandomState(rng.integers(2**32)).get_state()
             if store is not None:
                 store.set_start(start, random_state)
-        if parallel is not None and parallel != 1:
-            log_prob = ParallelLogProb(post, parallel)
+            # with their values, so that emcee does not evaluate the batch again
+            start = emcee.State(start, log_prob=values, random_state=random_state)
         sampler = emcee.EnsembleSampler(nwalkers, post.ndim, log_prob,
                                         vectorize=True, backend=store,
                                         moves=default_moves() if moves is None else moves)

@@ -171,6 +171,30 @@ def test_sample_on_a_process_pool_gives_the_serial_chain(serial, process_pool):
     np.testing.assert_array_equal(pooled.log_prob, serial.log_prob)
 
 
+def test_the_start_walkers_are_evaluated_on_the_pool_and_only_once(post):
+    """The start walkers are one batch on the pool, not a serial batch in the
+    caller followed by the same batch again on the pool."""
+    calls = []
+    counted = post.log_prob
+
+    def log_prob(theta):
+        calls.append(np.shape(theta))
+        return counted(theta)
+
+    post.log_prob = log_prob  # the caller's own evaluations (threads share it)
+    try:
+        with _SharesSeen(2) as pool:
+            pg.sample(post, nwalkers=16, nsteps=3, seed=1, progress=False, pool=pool,
+                      initial={"a": 0.3, "b": 0.8})
+    finally:
+        del post.log_prob
+    # one batch for the start, two per step (emcee's two halves), each in 2 shares
+    assert pool.shares == [[8, 8]] + [[4, 4]] * 6
+    # the caller checks the centre of the ball (one point); every batch is evaluated
+    # once, in shares, by the pool's threads (before: a batch of 16 in the caller)
+    assert calls == [(2,)] + [(8, 2)] * 2 + [(4, 2)] * 12
+
+
 def test_sample_on_a_process_executor_gives_the_serial_chain(serial):
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         pooled = script.run(pool)

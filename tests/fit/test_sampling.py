@@ -84,6 +84,25 @@ def test_same_seed_same_chain():
     assert not np.array_equal(one.chain, three.chain)
 
 
+@pytest.mark.parametrize("how", [{}, {"nsteps": "auto", "max_steps": 200}, {"parallel": 2}])
+def test_the_start_walkers_are_evaluated_once(how):
+    """emcee is handed the start walkers with their log-posterior, so that it
+    does not evaluate the same batch a second time."""
+    m = pg.Model()
+    m.param("a", pg.Normal(0, 1))
+    m.data("y", pg.Normal("a", 1.0), plate="obs")
+    post = m.posterior(data={"y": [0.3, -0.2]})
+    batches = []
+    evaluate = post.log_prob
+    post.log_prob = lambda theta: batches.append(np.shape(theta)) or evaluate(theta)
+    settings = {"nsteps": 3, **how}
+    pg.sample(post, nwalkers=6, seed=9, progress=False, initial={"a": 0.1}, **settings)
+    # one batch of all six walkers (the threads leave a batch this small whole),
+    # then the halves of three of each step
+    assert batches[0] == (1,) and batches.count((6, 1)) == 1
+    assert set(batches[2:]) == {(3, 1)}
+
+
 def test_too_few_walkers_are_refused():
     m = pg.Model()
     m.param("a", pg.Uniform(0, 1))
