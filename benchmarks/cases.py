@@ -19,6 +19,7 @@ likelihood does), so that the benchmark can show what the sparse log buys.
 
 from __future__ import annotations
 
+import argparse
 import math
 
 import numpy as np
@@ -36,6 +37,7 @@ __all__ = [
     "ClusterNumpy",
     "ClusterStraightforward",
     "walker_ball",
+    "cluster_arguments",
 ]
 
 
@@ -343,3 +345,25 @@ def check_agreement(case, funcs, theta, constant=None):
 def pgmsim_version():
     """The version of pgmsim being measured."""
     return pg.__version__
+
+
+def cluster_arguments(description, nsteps):
+    """The command line the pool benchmarks on the A1835 cluster share.
+
+    Parameters
+    ----------
+    description : str
+    nsteps : int
+        The default number of steps.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        With ``--data-home``, ``--nwalkers`` (32) and ``--nsteps``.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data-home", default=None,
+                        help="folder holding a1835_xmm/ (default: $PGMSIM_DATA)")
+    parser.add_argument("--nwalkers", type=int, default=32)
+    parser.add_argument("--nsteps", type=int, default=nsteps)
+    return parser

@@ -27,7 +27,6 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse  # noqa: E402
 import multiprocessing  # noqa: E402
 import pickle  # noqa: E402
 import sys  # noqa: E402
@@ -92,11 +91,7 @@ def main(argv=None):
     argv : list of str, optional
         Command-line arguments (``--help`` lists them).
     """
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", default=None,
-                        help="folder holding a1835_xmm/ (default: $PGMSIM_DATA)")
-    parser.add_argument("--nwalkers", type=int, default=32)
-    parser.add_argument("--nsteps", type=int, default=100)
+    parser = cases.cluster_arguments(__doc__.splitlines()[0], nsteps=100)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
 

@@ -32,7 +32,6 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse  # noqa: E402
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
 import pickle  # noqa: E402
@@ -96,11 +95,7 @@ def main(argv=None):
     argv : list of str, optional
         Command-line arguments (``--help`` lists them).
     """
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", default=None,
-                        help="folder holding a1835_xmm/ (default: $PGMSIM_DATA)")
-    parser.add_argument("--nwalkers", type=int, default=32)
-    parser.add_argument("--nsteps", type=int, default=150)
+    parser = cases.cluster_arguments(__doc__.splitlines()[0], nsteps=150)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", default=str(HERE / "pools.json"))
     args = parser.parse_args(argv)
