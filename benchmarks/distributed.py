@@ -8,16 +8,17 @@ One run measures, side by side:
   ratio quoted is the median over rounds of the per-round ratio, with the
   quartiles (the noise of the machine). The workers import pgmsim and run one
   fit before the clock starts;
-* the same number of fits on plain ``concurrent.futures`` process pools of one
-  and two processes (each process a serial SBC of its share), timed in the
-  same rounds: the control that says what two processes gain on this machine
+* the same fits (same seeds) on plain ``concurrent.futures`` process pools of
+  one and two processes, each process fitting all of them one after the other
+  (so that the two do the same work at once), timed in the same rounds: the control that says what two processes gain on this machine
   at all (two cores that slow each other down cap every split below 2x),
   against which Dask's ratio is judged;
 * the per-task overhead of the engine: ``run_tasks`` of empty tasks on the
   two-worker cluster (submit, schedule, run, return, store nothing), wall time
   per task;
 * a projection of the throughput at 100 and 1000 workers from the measured
-  task time ``t`` (the mean ``wall_s`` of a fit on a worker) and overhead
+  task time ``t`` (the mean ``wall_s`` of the SBC's fits on a worker, with the
+  worker's idle time between two of them) and overhead
   ``o``: each worker finishes a fit every ``t`` seconds, and the scheduler
   hands out at most ``1 / o`` tasks per second, so
   ``fits/min = 60 * min(W / t, 1 / o)``.
@@ -75,25 +76,39 @@ def _sbc(client, model, inputs, n_sims):
     return time.perf_counter() - started, result
 
 
-def _serial_sbc(n_sims):
-    """The control's share: a serial SBC in a pool process (the model built there:
-    its local functions cannot be pickled for a plain pool)."""
-    warnings.simplefilter("ignore", pg.ConvergenceWarning)
+def _job():
+    """What each SBC task gets: the model built here (its local functions cannot
+    be pickled for a plain pool), with the benchmark's settings."""
     model, inputs = xray_agn.build(size=SIZE), xray_agn.default_inputs(size=SIZE, seed=0)
-    pg.sbc(model, inputs, n_sims=n_sims, **SETTINGS)
+    return {"model": model, "fit_model": model, "inputs": inputs,
+            "burn": SETTINGS["nsteps"] // 2,
+            **{k: SETTINGS[k] for k in ("nwalkers", "nsteps", "thin", "initial")}}
+
+
+def _serial_fits(indices, n_sims):
+    """The SBC fits ``indices`` of a run of ``n_sims``, the same fits (same seeds)
+    that ``pg.sbc`` hands its workers, one after the other."""
+    from pgmsim.validate.sbc import _one
+
+    warnings.simplefilter("ignore", pg.ConvergenceWarning)
+    job, seeds = _job(), np.random.SeedSequence(SETTINGS["seed"]).spawn(n_sims)
+    for index in indices:
+        _one(job, index, seeds[index])
 
 
 def _shares(pool, n_processes, n_sims):
-    """The control: ``n_sims`` fits split evenly over the pool's processes."""
+    """The control: every one of the pool's processes fits all ``n_sims`` fits at
+    once (the same work in each, so no process waits for another's harder
+    fits); the time per ``n_sims`` fits is the wall time over the processes."""
     started = time.perf_counter()
-    for future in [pool.submit(_serial_sbc, n_sims // n_processes)
+    for future in [pool.submit(_serial_fits, range(n_sims), n_sims)
                    for _ in range(n_processes)]:
         future.result()
-    return time.perf_counter() - started, None
+    return (time.perf_counter() - started) / n_processes, None
 
 
 def main(argv=None):
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster, get_task_stream
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-sims", type=int, default=24, help="SBC fits per timed run")
@@ -126,9 +141,15 @@ def main(argv=None):
                     ranks.setdefault(key, result.ranks)
         assert all(np.array_equal(ranks[key], ranks[DASK, 1]) for key in ranks), \
             "the engines gave different ranks"
-        # the time of one fit on a worker, as run_tasks records it
-        records = run_tasks(_fit_time, (model, inputs), 4, seed=1, executor=clients[1])
+        # the time of one fit on a worker, as run_tasks records it: the SBC's own fits
+        with get_task_stream(clients[1]) as stream:
+            records = run_tasks(_fit_time, _job(), args.n_sims, seed=SETTINGS["seed"],
+                                executor=clients[1])
         task_times = [rec["wall_s"] for rec in records]
+        # the worker's time between two fits: its spans of computing, back to back
+        spans = sorted((part["start"], part["stop"]) for task in stream.data
+                       for part in task["startstops"] if part["action"] == "compute")
+        between = float(np.mean([b[0] - a[1] for a, b in zip(spans, spans[1:])]))
         started = time.perf_counter()
         run_tasks(_empty, None, args.empty_tasks, seed=0, executor=clients[2])
         overhead = (time.perf_counter() - started) / args.empty_tasks
@@ -151,7 +172,8 @@ def main(argv=None):
     out = {"n_sims": args.n_sims, "rounds": args.rounds,
            "seconds": {f"{engine} {n}": values for (engine, n), values in times.items()},
            "fits_per_min": fits_per_min, "speedup_2_vs_1": speedup,
-           "task_s": task, "overhead_s": overhead, "projection_fits_per_min": projection,
+           "task_s": task, "between_tasks_s": between, "overhead_s": overhead,
+           "projection_fits_per_min": projection,
            "load_average": os.getloadavg()}
     for engine in (DASK, PLAIN):
         q1, q3 = speedup[engine]["quartiles"]
@@ -160,8 +182,8 @@ def main(argv=None):
               f"{speedup[engine]['median']:.2f}x (quartiles {q1:.2f}-{q3:.2f})")
     print(f"Dask reaches {speedup[DASK]['median'] / speedup[PLAIN]['median']:.0%} of the "
           f"speed-up of plain processes on this machine")
-    print(f"one fit on a worker: {task:.2f} s; engine overhead per task: "
-          f"{1e3 * overhead:.1f} ms")
+    print(f"one fit on a worker: {task:.2f} s, {1e3 * between:.1f} ms between two fits; "
+          f"engine overhead per task: {1e3 * overhead:.1f} ms")
     for w in (100, 1000):
         print(f"projection at {w} workers: {projection[w]:.0f} fits per minute")
     print(f"load average during the run: {os.getloadavg()}")
@@ -175,11 +197,7 @@ def _fit_time(payload, index, seed_sequence, argument):
     """One SBC fit, timed on the worker by run_tasks."""
     from pgmsim.validate.sbc import _one
 
-    model, inputs = payload
-    burn = SETTINGS["nsteps"] // 2
-    job = {"model": model, "fit_model": model, "inputs": inputs, "burn": burn,
-           **{k: SETTINGS[k] for k in ("nwalkers", "nsteps", "thin", "initial")}}
-    _one(job, index, seed_sequence)
+    _one(payload, index, seed_sequence)
     return {}
 
 
