@@ -9,7 +9,8 @@ futures and is refused).
 emcee hands pgmsim the whole batch of walkers at once (``vectorize=True``).
 :class:`PoolLogProb` splits the walkers of that batch that lie inside the
 prior's support (the others are -inf without a worker) into one contiguous
-share per worker and maps over the shares. The posterior itself does not travel with every
+share per worker and maps over the shares; the log-prior that chose them
+travels with each share, and the workers add the likelihood. The posterior itself does not travel with every
 share: it is pickled once, and each worker keeps the copy it receives under a
 token. A share sent to a worker without that copy comes back unevaluated and
 is sent again with the pickled posterior, so each worker receives the
@@ -101,10 +102,12 @@ def _keep(token, post):
 def _evaluate_share(task):
     """Run in a worker: the log-posterior of one share, or None without the posterior.
 
-    ``task`` is ``(token, theta, pickled)``; ``pickled`` is None unless the
-    worker was found without the posterior of ``token``.
+    ``task`` is ``(token, theta, log_prior, pickled)``: the caller has the
+    share's log-prior already (it chose the walkers inside the support), so the
+    worker adds the likelihood, as :meth:`Posterior.log_prob` does; ``pickled``
+    is None unless the worker was found without the posterior of ``token``.
     """
-    token, theta, pickled = task
+    token, theta, log_prior, pickled = task
     post = _posteriors.get(token)
     if post is None:
         if pickled is None:
@@ -113,7 +116,7 @@ def _evaluate_share(task):
         import_model_files(files)  # a spawned worker has never imported the user's file
         post = pickle.loads(blob)
     _keep(token, post)
-    return post.log_prob(theta)
+    return log_prior + post.log_likelihood(theta)
 
 
 class PoolLogProb:
@@ -190,10 +193,13 @@ class PoolLogProb:
         # (each batch waits for the slowest). The values are those of one
         # serial call, which also gives -inf there without the likelihood.
         out = np.full(len(theta), -np.inf)
-        live = np.flatnonzero(self.post.log_prior(theta) > -np.inf)
+        log_prior = self.post.log_prior(theta)
+        live = np.flatnonzero(log_prior > -np.inf)
         if live.size == 0:
             return out
-        shares = np.array_split(theta[live], min(self.workers, live.size))
+        parts = min(self.workers, live.size)
+        shares = list(zip(np.array_split(theta[live], parts),
+                          np.array_split(log_prior[live], parts)))
         values = self._map(shares, None)
         missing = [i for i, value in enumerate(values) if value is None]
         if missing:
@@ -205,8 +211,8 @@ class PoolLogProb:
         return out
 
     def _map(self, shares, pickled):
-        values = list(self.pool.map(_evaluate_share,
-                                    [(self.token, share, pickled) for share in shares]))
+        values = list(self.pool.map(_evaluate_share, [(self.token, walkers, prior, pickled)
+                                                      for walkers, prior in shares]))
         for value in values:
             if value is not None and not isinstance(value, np.ndarray):
                 raise TypeError(

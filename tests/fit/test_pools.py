@@ -74,7 +74,8 @@ class _Unordered(PoolLogProb):
     """A broken variant that returns the workers' shares in the wrong order."""
 
     def __call__(self, theta):
-        return np.concatenate(self._map(np.array_split(theta, 2), self._pickled)[::-1])
+        shares = [(part, self.post.log_prior(part)) for part in np.array_split(theta, 2)]
+        return np.concatenate(self._map(shares, self._pickled)[::-1])
 
 
 def test_the_order_check_catches_walkers_mixed_up(post, theta, process_pool):
@@ -175,19 +176,24 @@ def test_the_start_walkers_are_evaluated_on_the_pool_and_only_once(post):
     """The start walkers are one batch on the pool, not a serial batch in the
     caller followed by the same batch again on the pool."""
     calls = []
-    counted = post.log_prob
+    densities = {name: getattr(post, name) for name in ("log_prob", "log_likelihood")}
 
-    def log_prob(theta):
-        calls.append(np.shape(theta))
-        return counted(theta)
+    def counted(density):
+        def evaluate(theta):
+            calls.append(np.shape(theta))
+            return density(theta)
+        return evaluate
 
-    post.log_prob = log_prob  # the caller's own evaluations (threads share it)
+    # the caller's own evaluations and the shares' (the pool's threads share post)
+    for name, density in densities.items():
+        setattr(post, name, counted(density))
     try:
         with _SharesSeen(2) as pool:
             pg.sample(post, nwalkers=16, nsteps=3, seed=1, progress=False, pool=pool,
                       initial={"a": 0.3, "b": 0.8})
     finally:
-        del post.log_prob
+        for name in densities:
+            delattr(post, name)
     # one batch for the start, two per step (emcee's two halves), each in 2 shares
     assert pool.shares == [[8, 8]] + [[4, 4]] * 6
     # the caller checks the centre of the ball (one point); every batch is evaluated
