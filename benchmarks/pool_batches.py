@@ -99,6 +99,8 @@ def main(argv=None):
     parser = cases.cluster_arguments(__doc__.splitlines()[0], nsteps=100)
     parser.add_argument("--shares-per-worker", type=int, default=1)
     args = parser.parse_args(argv)
+    if args.shares_per_worker < 1:
+        parser.error(f"--shares-per-worker must be at least 1, got {args.shares_per_worker}")
     case = cases.cluster(args.data_home)
 
     def run(pool, nsteps):
